@@ -1,0 +1,55 @@
+/* The table of block devices seen so far: what sysfs says about each
+ * (numbers, partition, parent disk, by-id/by-path names) and what libblkid
+ * found on it. Devices come from a sysfs scan or from uevents. */
+#pragma once
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "roots.h"
+
+struct fr_blockdev {
+    char name[NAME_MAX + 1];    /* sysfs name, e.g. "vda1" ("!" for "/") */
+    char devname[NAME_MAX + 1]; /* node relative to /dev, e.g. "vda1", "cciss/c0d0" */
+    char syspath[PATH_MAX];     /* resolved path under roots->sys */
+    unsigned major, minor;
+    bool partition;
+    int partn;                  /* partition number, 0 for disks */
+    char disk[NAME_MAX + 1];    /* parent disk name for partitions, else own name */
+    bool removed;
+
+    /* Filled by fr_probe(). */
+    bool probed;
+    int probe_rc;               /* 0 found, 1 nothing, -2 ambivalent, <0 -errno */
+    char type[64], usage[32], uuid[256], label[256];
+    char pttype[32], ptuuid[64];          /* disks: partition table */
+    char partuuid[64], partlabel[256];    /* partitions: from the disk's table */
+
+    /* Filled by fr_devices_identify(): names without "-partN". */
+    char id_name[512];          /* "virtio-SERIAL", "scsi-...", "" when unknown */
+    char path_name[512];        /* "pci-0000:00:02.0", "pci-...-scsi-0:0:0:0", "" */
+};
+
+struct fr_devtab {
+    struct fr_blockdev *v;
+    size_t n, cap;
+};
+
+void fr_devtab_free(struct fr_devtab *t);
+/* Add or refresh one device by sysfs name (as in /sys/class/block/NAME).
+ * Creates its node under roots->dev from sysfs "dev" if it has none.
+ * Returns the index (>=0) or -errno (-ENOENT when it vanished). */
+int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *name);
+/* Add every device now in /sys/class/block. Returns count or -errno. */
+int fr_devtab_scan(struct fr_devtab *t, const struct fr_roots *r);
+void fr_devtab_remove(struct fr_devtab *t, const char *name);
+/* Index of name, or -1. */
+int fr_devtab_find(const struct fr_devtab *t, const char *name);
+/* Full node path under roots->dev. */
+int fr_devnode_path(const struct fr_roots *r, const struct fr_blockdev *d, char *buf, size_t size);
+
+/* Probe with libblkid (superblocks; for disks also the partition table,
+ * whose entries are copied to the partitions in t). Returns probe_rc. */
+int fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r);
+
+/* by-id and by-path names from sysfs, as udev's rules would make them. */
+void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r);

@@ -1,0 +1,18 @@
+/* IOMMU detection: ACPI VIOT table, a virtio-iommu device (virtio device
+ * 0x17 or PCI 1af4:1057), or a device tree "virtio,pci-iommu" node. */
+#pragma once
+#include <stdbool.h>
+#include "roots.h"
+
+struct fr_iommu {
+    bool viot;          /* /sys/firmware/acpi/tables/VIOT */
+    bool virtio_device; /* /sys/bus/virtio/devices/* with device 0x0017 */
+    bool pci_device;    /* PCI 1af4:1057 */
+    bool devicetree;    /* a node with compatible "virtio,pci-iommu" */
+    bool bound;         /* a virtio-iommu device has a driver */
+    char virtio_name[64]; /* e.g. "virtio0", "" if none */
+};
+
+int fr_iommu_detect(const struct fr_roots *r, struct fr_iommu *out);
+/* true if any evidence of a virtio-iommu was found. */
+bool fr_iommu_present(const struct fr_iommu *i);

@@ -1,0 +1,15 @@
+/* Small sysfs readers: attributes, symlink basenames, uevent files. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Read a whole attribute, strip trailing newlines. Returns length or -errno. */
+int fr_read_attr(const char *path, char *buf, size_t size);
+/* Basename of the target of symlink path (e.g. a "driver" link). Returns length or -errno. */
+int fr_link_basename(const char *path, char *buf, size_t size);
+/* Look up KEY= in a sysfs "uevent" file. Returns length or -ENOENT/-errno. */
+int fr_uevent_file_get(const char *uevent_path, const char *key, char *buf, size_t size);
+/* Write a string to a sysfs attribute. Returns 0 or -errno. */
+int fr_write_attr(const char *path, const char *value);
+/* true if path exists (lstat). */
+bool fr_exists(const char *path);
