@@ -1,0 +1,366 @@
+/* findroot: make sure the root device is found, even behind a virtio-iommu
+ * whose driver the initramfs forgot; command line and exit codes. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "devices.h"
+#include "diagnose.h"
+#include "links.h"
+#include "log.h"
+#include "modules.h"
+#include "roots.h"
+#include "spec.h"
+#include "wait.h"
+
+enum {
+    EXIT_FOUND = 0,
+    EXIT_NOTFOUND = 1,
+    EXIT_USAGE = 2,
+    EXIT_ENV = 3,
+};
+
+enum {
+    OPT_SYSFS = 0x100,
+    OPT_DEVFS,
+    OPT_CMDLINE,
+    OPT_MODULES_DIR,
+    OPT_RELEASE,
+    OPT_NO_MODULES,
+    OPT_NO_RESCAN,
+    OPT_NO_LINKS,
+    OPT_DRY_RUN,
+    OPT_RESCAN_GRACE,
+    OPT_UEVENT_SOCKET,
+    OPT_JSON,
+};
+
+struct args {
+    const char *command; /* "wait", "links", "diagnose" */
+    const char *spec;
+    double timeout;      /* -1: from the kernel command line */
+    double rescan_grace;
+    int verbosity;
+    bool no_modules, no_rescan, no_links, dry_run, json;
+    const char *test_socket;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: findroot [OPTIONS] [wait] [SPEC]\n"
+            "       findroot [OPTIONS] links\n"
+            "       findroot [OPTIONS] diagnose [--json]\n"
+            "\n"
+            "Find the root device: load the virtio-iommu driver and the drivers of every\n"
+            "device as it appears, wait for block devices, create /dev/disk links, and\n"
+            "print the device node. Without SPEC, root= from the kernel command line.\n"
+            "\n"
+            "SPEC: UUID=, LABEL=, PARTUUID=[/PARTNROFF=N], PARTLABEL=, /dev/..., MAJ:MIN\n"
+            "\n"
+            "  -t, --timeout=SEC       give up after SEC seconds (default: findroot.timeout=,\n"
+            "                          else the larger of 30 and rootdelay=)\n"
+            "  -v, --verbose           more messages (twice: debug)\n"
+            "  -q, --quiet             errors only\n"
+            "      --json              diagnose: one JSON document\n"
+            "      --no-modules        do not load kernel modules\n"
+            "      --no-rescan         do not rescan the PCI bus\n"
+            "      --no-links          do not create /dev/disk links\n"
+            "      --dry-run           log the modules that would be loaded, load none\n"
+            "      --rescan-grace=SEC  wait this long before a PCI rescan (default 5)\n"
+            "      --sysfs=DIR --devfs=DIR --cmdline=FILE --modules-dir=DIR\n"
+            "      --kernel-release=REL\n"
+            "                          other roots, for tests and rescue\n"
+            "  -h, --help              this text\n"
+            "  -V, --version           version\n"
+            "\n"
+            "Exit status: 0 found, 1 not found by the deadline, 2 usage or spec error,\n"
+            "3 environment error.\n");
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > 0) || v > 1e6)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
+{
+    static const struct option opts[] = {
+        {"timeout", required_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"sysfs", required_argument, NULL, OPT_SYSFS},
+        {"devfs", required_argument, NULL, OPT_DEVFS},
+        {"cmdline", required_argument, NULL, OPT_CMDLINE},
+        {"modules-dir", required_argument, NULL, OPT_MODULES_DIR},
+        {"kernel-release", required_argument, NULL, OPT_RELEASE},
+        {"no-modules", no_argument, NULL, OPT_NO_MODULES},
+        {"no-rescan", no_argument, NULL, OPT_NO_RESCAN},
+        {"no-links", no_argument, NULL, OPT_NO_LINKS},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"rescan-grace", required_argument, NULL, OPT_RESCAN_GRACE},
+        {"uevent-socket", required_argument, NULL, OPT_UEVENT_SOCKET},
+        {},
+    };
+    int c;
+    char *field = NULL;
+    size_t fsize = 0;
+
+    while ((c = getopt_long(argc, argv, "t:vqhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (!parse_seconds(optarg, &a->timeout)) {
+                log_error("invalid timeout '%s': expected a number of seconds", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_RESCAN_GRACE:
+            if (!parse_seconds(optarg, &a->rescan_grace)) {
+                log_error("invalid rescan grace '%s': expected a number of seconds", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'v':
+            a->verbosity++;
+            break;
+        case 'q':
+            a->verbosity = -1;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_FOUND;
+        case 'V':
+            printf("findroot %s\n", FINDROOT_VERSION);
+            return EXIT_FOUND;
+        case OPT_JSON:
+            a->json = true;
+            break;
+        case OPT_SYSFS:
+            field = r->sys, fsize = sizeof(r->sys);
+            break;
+        case OPT_DEVFS:
+            field = r->dev, fsize = sizeof(r->dev);
+            break;
+        case OPT_CMDLINE:
+            field = r->cmdline, fsize = sizeof(r->cmdline);
+            break;
+        case OPT_MODULES_DIR:
+            field = r->modules, fsize = sizeof(r->modules);
+            break;
+        case OPT_RELEASE:
+            field = r->release, fsize = sizeof(r->release);
+            break;
+        case OPT_NO_MODULES:
+            a->no_modules = true;
+            break;
+        case OPT_NO_RESCAN:
+            a->no_rescan = true;
+            break;
+        case OPT_NO_LINKS:
+            a->no_links = true;
+            break;
+        case OPT_DRY_RUN:
+            a->dry_run = true;
+            break;
+        case OPT_UEVENT_SOCKET:
+            a->test_socket = optarg;
+            break;
+        default:
+            fprintf(stderr, "Try 'findroot --help'.\n");
+            return EXIT_USAGE;
+        }
+        if (field) {
+            if (fr_roots_set(field, fsize, optarg) < 0) {
+                log_error("path too long: %s", optarg);
+                return EXIT_USAGE;
+            }
+            field = NULL;
+        }
+    }
+
+    a->command = "wait";
+    if (optind < argc && (strcmp(argv[optind], "wait") == 0 || strcmp(argv[optind], "links") == 0 ||
+                          strcmp(argv[optind], "diagnose") == 0))
+        a->command = argv[optind++];
+    if (optind < argc && strcmp(a->command, "links") != 0)
+        a->spec = argv[optind++];
+    if (optind < argc) {
+        log_error("unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (a->json && strcmp(a->command, "diagnose") != 0) {
+        log_error("--json goes with diagnose");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+static int read_cmdline(const struct fr_roots *r, struct fr_cmdline *c)
+{
+    char buf[FR_CMDLINE_MAX + 1];
+    FILE *f = fopen(r->cmdline, "re");
+    size_t n = 0;
+
+    if (f) {
+        n = fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+    } else {
+        log_debug("cannot read %s: %m", r->cmdline);
+    }
+    if (n > FR_CMDLINE_MAX) {
+        log_warning("%s is longer than %d bytes, ignored", r->cmdline, FR_CMDLINE_MAX);
+        n = 0;
+    }
+    return fr_cmdline_parse(buf, n, c);
+}
+
+static int cmd_links(const struct fr_roots *r)
+{
+    struct fr_devtab t = {0};
+    int n = fr_devtab_scan(&t, r);
+    if (n < 0) {
+        log_error_errno(n, "cannot list block devices in %s/class/block", r->sys);
+        fr_devtab_free(&t);
+        return EXIT_ENV;
+    }
+    for (size_t i = 0; i < t.n; i++) {
+        fr_probe(&t, i, r);
+        fr_devices_identify(&t.v[i], r);
+    }
+    int k = fr_links_sync(&t, r);
+    fr_devtab_free(&t);
+    if (k < 0) {
+        log_error_errno(k, "cannot create links in %s/disk", r->dev);
+        return EXIT_ENV;
+    }
+    log_info("%d links created or updated", k);
+    return EXIT_FOUND;
+}
+
+static int check_environment(const struct fr_roots *r)
+{
+    struct stat st;
+    char p[PATH_MAX];
+
+    if (stat(r->sys, &st) < 0 || !S_ISDIR(st.st_mode) ||
+        fr_path(p, sizeof(p), r->sys, "class") < 0 || stat(p, &st) < 0) {
+        log_error("%s is not a mounted sysfs: mount -t sysfs sysfs %s", r->sys, r->sys);
+        return EXIT_ENV;
+    }
+    if (stat(r->dev, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        log_error("%s is missing: mount -t devtmpfs devtmpfs %s", r->dev, r->dev);
+        return EXIT_ENV;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a = {.timeout = -1, .rescan_grace = 5};
+    struct fr_roots r;
+    struct fr_cmdline c;
+    struct fr_spec spec;
+    bool have_spec = false;
+    struct fr_modules *m = NULL;
+    struct fr_devtab t = {0};
+    char err[256], node[PATH_MAX];
+    int ret;
+
+    fr_log_init(FR_LOG_WARNING, NULL);
+    fr_roots_init(&r);
+    ret = parse_args(argc, argv, &a, &r);
+    if (ret >= 0)
+        return ret;
+    fr_roots_finish(&r);
+    read_cmdline(&r, &c);
+
+    int level = FR_LOG_WARNING + a.verbosity;
+    if (c.debug)
+        level = FR_LOG_DEBUG;
+    if (a.verbosity < 0)
+        level = FR_LOG_ERR;
+    if (level > FR_LOG_DEBUG)
+        level = FR_LOG_DEBUG;
+    fr_log_init(level, r.kmsg[0] ? r.kmsg : NULL);
+
+    const char *spec_text = a.spec ? a.spec : (c.has_root ? c.root : NULL);
+    if (spec_text) {
+        if (fr_spec_parse(spec_text, &spec, err, sizeof(err)) < 0) {
+            log_error("invalid root spec '%.200s': %s", spec_text, err);
+            if (strcmp(a.command, "diagnose") != 0)
+                return EXIT_USAGE;
+        } else {
+            have_spec = true;
+        }
+    }
+
+    ret = check_environment(&r);
+    if (ret >= 0 && strcmp(a.command, "diagnose") != 0)
+        return ret;
+
+    if (strcmp(a.command, "links") == 0) {
+        ret = cmd_links(&r);
+        fr_log_close();
+        return ret;
+    }
+
+    if (!a.no_modules && (c.modules || a.dry_run)) {
+        int k = fr_modules_new(&r, a.dry_run, &m);
+        if (k < 0)
+            log_warning_errno(k, "cannot use modules in %s, loading none", r.modules);
+    }
+
+    if (strcmp(a.command, "diagnose") == 0) {
+        ret = fr_diagnose(&r, have_spec ? &spec : NULL, m, &t, a.json, stdout) < 0 ? EXIT_ENV
+                                                                                  : EXIT_FOUND;
+        goto out;
+    }
+
+    if (!have_spec) {
+        log_error("no root device given: pass SPEC or boot with root=");
+        ret = EXIT_USAGE;
+        goto out;
+    }
+
+    struct fr_wait_opts o = {
+        .timeout = a.timeout > 0 ? a.timeout : fr_cmdline_effective_timeout(&c),
+        .rescan_grace = a.rescan_grace,
+        .load_modules = m != NULL,
+        .rescan = !a.no_rescan && c.rescan,
+        .links = !a.no_links && c.links,
+        .test_socket = a.test_socket,
+    };
+    ret = fr_wait(&r, &spec, &o, m, &t, node, sizeof(node));
+    if (ret == 0) {
+        printf("%s\n", node);
+        ret = fflush(stdout) == 0 ? EXIT_FOUND : EXIT_ENV;
+    } else if (ret == -ETIMEDOUT) {
+        char s[FR_SPEC_VALUE_MAX + 32];
+        fr_spec_format(&spec, s, sizeof(s));
+        log_error("root device %s not found after %.0f s", s, o.timeout);
+        fr_diagnose(&r, &spec, m, &t, false, stderr);
+        ret = EXIT_NOTFOUND;
+    } else {
+        ret = EXIT_ENV;
+    }
+out:
+    fr_modules_free(m);
+    fr_devtab_free(&t);
+    fr_log_close();
+    return ret;
+}

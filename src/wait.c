@@ -1,0 +1,297 @@
+/* The wait loop: load the IOMMU driver first, coldplug, then follow
+ * uevents until the root spec matches or the hard deadline passes. */
+#include <errno.h>
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coldplug.h"
+#include "iommu.h"
+#include "links.h"
+#include "log.h"
+#include "resolve.h"
+#include "sysfs.h"
+#include "uevent.h"
+#include "wait.h"
+
+/* A safety net only: events drive the normal path. If a uevent was lost
+ * (socket overflow we did not see, a device that raced the first scan)
+ * this sweep still finds the device. */
+#define SWEEP_INTERVAL 5.0
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct waiter {
+    const struct fr_roots *r;
+    const struct fr_spec *spec;
+    const struct fr_wait_opts *o;
+    struct fr_modules *m;
+    struct fr_devtab *t;
+    double start, deadline;
+    pid_t rescan_pid;
+    bool rescanned;
+    bool iommu_loaded;
+};
+
+static int load(struct waiter *w, const char *alias)
+{
+    if (!w->o->load_modules || !w->m)
+        return 0;
+    int k = fr_modules_load(w->m, alias);
+    return k > 0 ? k : 0;
+}
+
+/* The virtio-iommu must bind before anything behind it probes, so it goes
+ * first, by name, whatever evidence we saw. */
+static void load_iommu(struct waiter *w)
+{
+    struct fr_iommu io;
+
+    if (w->iommu_loaded || fr_iommu_detect(w->r, &io) < 0 || !fr_iommu_present(&io))
+        return;
+    w->iommu_loaded = true;
+    if (io.bound) {
+        log_debug("virtio-iommu driver already bound");
+        return;
+    }
+    log_info("virtio-iommu found (%s%s%s%s), loading virtio_iommu",
+             io.viot ? "ACPI VIOT " : "", io.virtio_device ? "virtio device " : "",
+             io.pci_device ? "PCI 1af4:1057 " : "", io.devicetree ? "device tree" : "");
+    load(w, "virtio_iommu");
+}
+
+static bool valid_name(const char *name)
+{
+    return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
+}
+
+static void add_block(struct waiter *w, const char *name)
+{
+    if (!valid_name(name))
+        return;
+    int idx = fr_devtab_add(w->t, w->r, name);
+    if (idx < 0)
+        return;
+    fr_probe(w->t, (size_t)idx, w->r);
+    fr_devices_identify(&w->t->v[idx], w->r);
+    log_debug("block device %s: TYPE=%s UUID=%s LABEL=%s PARTUUID=%s", name, w->t->v[idx].type,
+              w->t->v[idx].uuid, w->t->v[idx].label, w->t->v[idx].partuuid);
+}
+
+static void sweep(struct waiter *w)
+{
+    if (w->o->load_modules && w->m)
+        fr_coldplug(w->r, w->m);
+    char dir[PATH_MAX];
+    if (fr_path(dir, sizeof(dir), w->r->sys, "class/block") < 0)
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        int idx = fr_devtab_find(w->t, de->d_name);
+        /* New devices, and ones whose probe failed (a disk that was not
+         * readable yet), get a probe; known good ones are left alone. */
+        if (idx < 0 || w->t->v[idx].removed || w->t->v[idx].probe_rc < 0)
+            add_block(w, de->d_name);
+    }
+    closedir(d);
+}
+
+static void handle_event(struct waiter *w, const struct fr_uevent *ev)
+{
+    const char *name = strrchr(ev->devpath, '/');
+    name = name ? name + 1 : ev->devpath;
+
+    if (ev->modalias[0] && strcmp(ev->action, "add") == 0) {
+        if (strncmp(ev->modalias, "virtio:d00000017v", 17) == 0)
+            log_info("virtio-iommu device %s appeared", name);
+        load(w, ev->modalias);
+    }
+    if (strcmp(ev->subsystem, "block") != 0)
+        return;
+    if (strcmp(ev->action, "remove") == 0) {
+        fr_devtab_remove(w->t, name);
+        return;
+    }
+    if (strcmp(ev->action, "add") == 0 || strcmp(ev->action, "change") == 0) {
+        log_debug("uevent %s %s", ev->action, name);
+        add_block(w, name);
+    }
+}
+
+/* A PCI function without a driver may be one the kernel gave up on; a
+ * rescan is cheap and is tried once. */
+static bool pci_unbound(const struct fr_roots *r)
+{
+    char dir[PATH_MAX], p[PATH_MAX];
+    if (fr_path(dir, sizeof(dir), r->sys, "bus/pci/devices") < 0)
+        return false;
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char cls[32];
+        if (fr_path(p, sizeof(p), dir, "%s/class", de->d_name) < 0 ||
+            fr_read_attr(p, cls, sizeof(cls)) < 0)
+            continue;
+        /* Bridges (class 0x06xxxx) normally have no driver. */
+        if (strncmp(cls, "0x06", 4) == 0)
+            continue;
+        if (fr_path(p, sizeof(p), dir, "%s/driver", de->d_name) == 0 && !fr_exists(p))
+            found = true;
+    }
+    closedir(d);
+    return found;
+}
+
+/* The write can block for as long as the rescan takes; a child does it so
+ * the deadline holds. */
+static void rescan_pci(struct waiter *w)
+{
+    char p[PATH_MAX];
+
+    w->rescanned = true;
+    if (!pci_unbound(w->r) || fr_path(p, sizeof(p), w->r->sys, "bus/pci/rescan") < 0)
+        return;
+    log_notice("root not found after %.0f s and PCI devices have no driver: rescanning PCI",
+               now() - w->start);
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_warning_errno(errno, "cannot fork for PCI rescan");
+        return;
+    }
+    if (pid == 0) {
+        int r = fr_write_attr(p, "1");
+        _exit(r < 0 ? 1 : 0);
+    }
+    w->rescan_pid = pid;
+}
+
+static void reap(struct waiter *w)
+{
+    int status;
+    if (w->rescan_pid > 0 && waitpid(w->rescan_pid, &status, WNOHANG) == w->rescan_pid) {
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            log_warning("writing to %s/bus/pci/rescan failed", w->r->sys);
+        w->rescan_pid = 0;
+    }
+}
+
+static int found(struct waiter *w, int idx, char *node, size_t size)
+{
+    const struct fr_blockdev *d = &w->t->v[idx];
+    if (w->o->links) {
+        int k = fr_links_sync(w->t, w->r);
+        if (k < 0)
+            log_warning_errno(k, "cannot create /dev/disk links");
+    }
+    int k = fr_devnode_path(w->r, d, node, size);
+    if (k < 0)
+        return log_error_errno(k, "node path for %s too long", d->name);
+    log_info("root %s found after %.3f s", node, now() - w->start);
+    return 0;
+}
+
+int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct fr_wait_opts *o,
+            struct fr_modules *m, struct fr_devtab *t, char *node, size_t size)
+{
+    struct waiter w = {
+        .r = r, .spec = spec, .o = o, .m = m, .t = t, .start = now(),
+    };
+    struct fr_monitor *mon = NULL;
+    int ret, nmatch;
+
+    w.deadline = o->timeout > 0 ? w.start + o->timeout : 0;
+
+    /* Listen before the first scan so nothing falls between the two. */
+    ret = fr_monitor_open(o->test_socket, &mon);
+    if (ret < 0)
+        log_warning_errno(ret, "cannot listen to uevents, falling back to periodic scans");
+
+    load_iommu(&w);
+    sweep(&w);
+
+    double next_sweep = now() + SWEEP_INTERVAL;
+    for (;;) {
+        int idx = fr_resolve(t, spec, &nmatch);
+        if (idx >= 0) {
+            ret = found(&w, idx, node, size);
+            break;
+        }
+
+        double tnow = now();
+        if (w.deadline > 0 && tnow >= w.deadline) {
+            ret = -ETIMEDOUT;
+            break;
+        }
+        if (o->rescan && !w.rescanned && tnow - w.start >= o->rescan_grace)
+            rescan_pci(&w);
+        reap(&w);
+        if (tnow >= next_sweep) {
+            load_iommu(&w);
+            sweep(&w);
+            next_sweep = now() + SWEEP_INTERVAL;
+            continue;
+        }
+
+        double wake = next_sweep;
+        if (w.deadline > 0 && w.deadline < wake)
+            wake = w.deadline;
+        if (o->rescan && !w.rescanned && w.start + o->rescan_grace < wake)
+            wake = w.start + o->rescan_grace;
+        if (w.rescan_pid > 0 && tnow + 0.2 < wake)
+            wake = tnow + 0.2;
+        int ms = (int)((wake - tnow) * 1000.0) + 1;
+
+        if (!mon) {
+            usleep((useconds_t)ms * 1000);
+            continue;
+        }
+        struct pollfd pfd = {.fd = fr_monitor_fd(mon), .events = POLLIN};
+        int n = poll(&pfd, 1, ms);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            ret = log_error_errno(errno, "poll");
+            break;
+        }
+        if (n == 0)
+            continue;
+        /* Drain what is queued, then check for a match once. */
+        for (int i = 0; i < 256; i++) {
+            struct fr_uevent ev;
+            int k = fr_monitor_read(mon, &ev);
+            if (k == -ENOBUFS) {
+                sweep(&w);
+                continue;
+            }
+            if (k <= 0)
+                break;
+            handle_event(&w, &ev);
+            /* A virtio-iommu that appears as a device (no VIOT) is loaded
+             * as soon as it shows up, through its modalias above. */
+        }
+    }
+
+    reap(&w);
+    fr_monitor_free(mon);
+    return ret;
+}
