@@ -1,4 +1,4 @@
-/* Coldplug: load modules for every device in /sys/bus/<bus>/devices that
+/* Coldplug: load modules for every device under /sys/bus/BUS/devices that
  * has a modalias and no driver, as udev's kmod builtin would on "add". */
 #pragma once
 #include "modules.h"

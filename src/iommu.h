@@ -6,7 +6,7 @@
 
 struct fr_iommu {
     bool viot;          /* /sys/firmware/acpi/tables/VIOT */
-    bool virtio_device; /* /sys/bus/virtio/devices/* with device 0x0017 */
+    bool virtio_device; /* a device in /sys/bus/virtio/devices with device 0x0017 */
     bool pci_device;    /* PCI 1af4:1057 */
     bool devicetree;    /* a node with compatible "virtio,pci-iommu" */
     bool bound;         /* a virtio-iommu device has a driver */
