@@ -12,11 +12,18 @@ struct fr_roots {
     char release[256];      /* uname -r (env FINDROOT_KERNEL_RELEASE) */
     char kmsg[PATH_MAX];    /* "/dev/kmsg"; "" when dev is not "/dev" */
     int real_sys;           /* 1 when sys is the real "/sys": mounting debugfs allowed */
+    /* Bookkeeping for fr_roots_finish(): modules follows release unless it
+     * was set explicitly (env, or an option: set modules_explicit = 1, or just
+     * fr_roots_set() it to anything but the default). */
+    int modules_explicit;
+    char modules_auto[PATH_MAX]; /* the default fr_roots_init() derived */
 };
 
 /* Fill defaults, then apply the environment. Options override afterwards
  * through fr_roots_set(); call fr_roots_finish() when done. */
 void fr_roots_init(struct fr_roots *r);
+/* Copies value (trailing '/' removed). Returns 0, -EINVAL (NULL or empty),
+ * or -ENAMETOOLONG (field left unchanged). */
 int fr_roots_set(char *field, size_t size, const char *value);
 void fr_roots_finish(struct fr_roots *r);
 

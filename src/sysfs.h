@@ -3,11 +3,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Read a whole attribute, strip trailing newlines. Returns length or -errno. */
+/* Read a whole attribute, strip trailing newlines. Returns length or -errno;
+ * -EFBIG when it does not fit in size-1 bytes (buf then holds the prefix). */
 int fr_read_attr(const char *path, char *buf, size_t size);
 /* Basename of the target of symlink path (e.g. a "driver" link). Returns length or -errno. */
 int fr_link_basename(const char *path, char *buf, size_t size);
-/* Look up KEY= in a sysfs "uevent" file. Returns length or -ENOENT/-errno. */
+/* Look up KEY= in a sysfs "uevent" file. Returns length or -ENOENT/-errno
+ * (-EFBIG: the value does not fit in size-1 bytes). */
 int fr_uevent_file_get(const char *uevent_path, const char *key, char *buf, size_t size);
 /* Write a string to a sysfs attribute. Returns 0 or -errno. */
 int fr_write_attr(const char *path, const char *value);
