@@ -53,3 +53,10 @@ int fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r);
 
 /* by-id and by-path names from sysfs, as udev's rules would make them. */
 void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r);
+
+/* The deterministic preference when several devices claim one name or
+ * match one spec: present before removed, then lowest MAJ:MIN, then sysfs
+ * name. <0 when a is preferred. */
+int fr_blockdev_cmp(const struct fr_blockdev *a, const struct fr_blockdev *b);
+/* Free the libblkid probe fr_probe() keeps between calls. */
+void fr_probe_cleanup(void);

@@ -25,3 +25,9 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r);
 /* The device a /dev/disk/... name (relative to /dev/disk) would point to, by
  * the same rules and choice as fr_links_sync, or -1. */
 int fr_links_lookup(const struct fr_devtab *t, const char *name);
+
+/* Link target for name (relative to /dev/disk) pointing at /dev/devname,
+ * relative to the link's directory: ("by-uuid/X", "vda1") -> "../../vda1". */
+int fr_link_target(const char *name, const char *devname, char *buf, size_t size);
+/* fr_links_lookup, also giving the number of devices claiming the name. */
+int fr_links_lookup_n(const struct fr_devtab *t, const char *name, int *ncand);

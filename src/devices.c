@@ -1,0 +1,775 @@
+/* The block device table: what sysfs says about each device (numbers,
+ * partition, disk, node name), its node under /dev, and udev-style by-id and
+ * by-path names. Every path is built from the roots so fixtures work. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "log.h"
+#include "sysfs.h"
+
+void fr_devtab_free(struct fr_devtab *t)
+{
+    if (!t)
+        return;
+    free(t->v);
+    t->v = NULL;
+    t->n = t->cap = 0;
+}
+
+int fr_devtab_find(const struct fr_devtab *t, const char *name)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int fr_blockdev_cmp(const struct fr_blockdev *a, const struct fr_blockdev *b)
+{
+    if (a->removed != b->removed)
+        return a->removed ? 1 : -1;
+    if (a->major != b->major)
+        return a->major < b->major ? -1 : 1;
+    if (a->minor != b->minor)
+        return a->minor < b->minor ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+int fr_devnode_path(const struct fr_roots *r, const struct fr_blockdev *d, char *buf, size_t size)
+{
+    return fr_path(buf, size, r->dev, "%s", d->devname);
+}
+
+static int copy_str(char *dst, size_t size, const char *src)
+{
+    size_t l = strlen(src);
+    if (l >= size)
+        return -ENAMETOOLONG;
+    memcpy(dst, src, l + 1);
+    return 0;
+}
+
+/* Length of r->sys without trailing slashes ("/" stays "" so joins work). */
+static size_t sys_len(const struct fr_roots *r)
+{
+    size_t l = strlen(r->sys);
+    while (l > 0 && r->sys[l - 1] == '/')
+        l--;
+    return l;
+}
+
+/* Lexically resolve link target tgt found in directory base (relative to
+ * roots->sys) into an absolute path under roots->sys. sysfs links are
+ * relative and the directories they cross are real, so this equals
+ * realpath() without following roots->sys itself (fixtures may live below
+ * symlinked temp dirs). Refuses targets that leave roots->sys. */
+static int resolve_under_sys(const struct fr_roots *r, const char *base, const char *tgt,
+                             char *out, size_t size)
+{
+    char buf[PATH_MAX * 2];
+    size_t sl = sys_len(r);
+
+    if (tgt[0] == '/') {
+        if (strncmp(tgt, r->sys, sl) != 0 || (tgt[sl] != '/' && tgt[sl] != '\0'))
+            return -EXDEV;
+        if ((size_t)snprintf(buf, sizeof buf, "%s", tgt + sl) >= sizeof buf)
+            return -ENAMETOOLONG;
+    } else if ((size_t)snprintf(buf, sizeof buf, "%s/%s", base, tgt) >= sizeof buf) {
+        return -ENAMETOOLONG;
+    }
+
+    /* Stack of components kept in place in out after the sys prefix. */
+    if (sl + 1 > size)
+        return -ENAMETOOLONG;
+    memcpy(out, r->sys, sl);
+    size_t len = sl;
+    out[len] = '\0';
+    char *save = NULL;
+    for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0) {
+            if (len == sl)
+                return -EXDEV; /* would climb above roots->sys */
+            while (len > sl && out[len - 1] != '/')
+                len--;
+            len--; /* the '/' itself */
+            out[len] = '\0';
+            continue;
+        }
+        size_t cl = strlen(c);
+        if (len + 1 + cl + 1 > size)
+            return -ENAMETOOLONG;
+        out[len++] = '/';
+        memcpy(out + len, c, cl + 1);
+        len += cl;
+    }
+    return 0;
+}
+
+/* The device directory for sysfs name NAME: /sys/class/block/NAME, or on
+ * kernels without it /sys/block/NAME or /sys/block/DISK/NAME. */
+static int find_syspath(const struct fr_roots *r, const char *name, char *out, size_t size)
+{
+    static const char *const bases[] = { "class/block", "block" };
+    char p[PATH_MAX], tgt[PATH_MAX];
+    struct stat st;
+    int rc;
+
+    for (size_t i = 0; i < 2; i++) {
+        rc = fr_path(p, sizeof p, r->sys, "%s/%s", bases[i], name);
+        if (rc < 0)
+            return rc;
+        ssize_t n = readlink(p, tgt, sizeof tgt - 1);
+        if (n >= 0) {
+            tgt[n] = '\0';
+            rc = resolve_under_sys(r, bases[i], tgt, out, size);
+            if (rc < 0)
+                return rc;
+            return stat(out, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -ENOENT;
+        }
+        if (errno == EINVAL && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            return copy_str(out, size, p); /* old sysfs: a real directory */
+        if (i == 0) {
+            /* class/block exists but has no such entry: the device is gone. */
+            rc = fr_path(p, sizeof p, r->sys, "class/block");
+            if (rc == 0 && stat(p, &st) == 0)
+                return -ENOENT;
+        }
+    }
+
+    /* Partitions in the sys/block layout live inside their disk. */
+    char blk[PATH_MAX];
+    rc = fr_path(blk, sizeof blk, r->sys, "block");
+    if (rc < 0)
+        return rc;
+    DIR *dir = opendir(blk);
+    if (!dir)
+        return -ENOENT;
+    rc = -ENOENT;
+    for (struct dirent *de; (de = readdir(dir));) {
+        char disk[PATH_MAX], cand[PATH_MAX];
+        if (de->d_name[0] == '.')
+            continue;
+        if (fr_path(disk, sizeof disk, r->sys, "block/%s", de->d_name) < 0)
+            continue;
+        ssize_t n = readlink(disk, tgt, sizeof tgt - 1);
+        if (n >= 0) {
+            tgt[n] = '\0';
+            if (resolve_under_sys(r, "block", tgt, disk, sizeof disk) < 0)
+                continue;
+        }
+        if ((size_t)snprintf(cand, sizeof cand, "%s/%s", disk, name) >= sizeof cand)
+            continue;
+        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = copy_str(out, size, cand);
+            break;
+        }
+    }
+    closedir(dir);
+    return rc;
+}
+
+static int read_attr_at(const char *dir, const char *attr, char *buf, size_t size)
+{
+    char p[PATH_MAX];
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, attr) >= sizeof p)
+        return -ENAMETOOLONG;
+    return fr_read_attr(p, buf, size);
+}
+
+/* Node names come from the kernel, but a fixture or a hostile uevent file
+ * must not make us create nodes outside roots->dev. */
+static bool devname_valid(const char *s)
+{
+    if (!s[0] || s[0] == '/' || strlen(s) > NAME_MAX)
+        return false;
+    for (const char *c = s; *c;) {
+        size_t l = strcspn(c, "/");
+        if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
+            return false;
+        c += l;
+        if (*c == '/')
+            c++;
+        if (!*c && c[-1] == '/')
+            return false; /* trailing slash */
+    }
+    return true;
+}
+
+/* Without devtmpfs (or with a fixture dev dir) the node may be missing:
+ * create it as udev would, but never fail the add because of it. */
+static void ensure_node(const struct fr_roots *r, const struct fr_blockdev *d)
+{
+    char p[PATH_MAX];
+    struct stat st;
+
+    if (fr_devnode_path(r, d, p, sizeof p) < 0)
+        return;
+    if (lstat(p, &st) == 0)
+        return;
+    /* Subdirectories such as cciss/ or mapper/. */
+    size_t dl = strlen(r->dev);
+    for (char *s = strchr(p + dl + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            log_warning_errno(errno, "cannot create %s for %s", p, d->name);
+            return;
+        }
+        *s = '/';
+    }
+    if (mknod(p, S_IFBLK | 0600, makedev(d->major, d->minor)) < 0) {
+        if (errno != EEXIST)
+            log_warning_errno(errno, "cannot create node %s (%u:%u)", p, d->major, d->minor);
+        return;
+    }
+    log_debug("created node %s (%u:%u)", p, d->major, d->minor);
+}
+
+static int grow(struct fr_devtab *t)
+{
+    if (t->n < t->cap)
+        return 0;
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    struct fr_blockdev *v = realloc(t->v, cap * sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    t->v = v;
+    t->cap = cap;
+    return 0;
+}
+
+int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *name)
+{
+    struct fr_blockdev nd;
+    char buf[PATH_MAX];
+    int rc;
+
+    if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+        strlen(name) > NAME_MAX)
+        return -EINVAL;
+
+    memset(&nd, 0, sizeof nd);
+    memcpy(nd.name, name, strlen(name) + 1);
+    rc = find_syspath(r, name, nd.syspath, sizeof nd.syspath);
+    if (rc < 0) {
+        log_debug("block device %s: no sysfs entry (%d)", name, rc);
+        return rc;
+    }
+
+    rc = read_attr_at(nd.syspath, "dev", buf, sizeof buf);
+    if (rc < 0)
+        return rc == -EINVAL ? -EINVAL : -ENOENT;
+    if (sscanf(buf, "%u:%u", &nd.major, &nd.minor) != 2) {
+        log_debug("block device %s: bad dev attribute '%s'", name, buf);
+        return -EINVAL;
+    }
+
+    rc = read_attr_at(nd.syspath, "partition", buf, sizeof buf);
+    if (rc >= 0) {
+        nd.partition = true;
+        nd.partn = atoi(buf);
+        char *slash = strrchr(nd.syspath, '/');
+        *slash = '\0';
+        char *dslash = strrchr(nd.syspath, '/');
+        rc = copy_str(nd.disk, sizeof nd.disk, dslash ? dslash + 1 : nd.syspath);
+        *slash = '/';
+        if (rc < 0)
+            return rc;
+    } else {
+        memcpy(nd.disk, nd.name, sizeof nd.disk);
+    }
+
+    char uev[PATH_MAX];
+    if ((size_t)snprintf(uev, sizeof uev, "%s/uevent", nd.syspath) < sizeof uev &&
+        fr_uevent_file_get(uev, "DEVNAME", buf, sizeof buf) > 0) {
+        rc = copy_str(nd.devname, sizeof nd.devname, buf);
+    } else {
+        rc = copy_str(nd.devname, sizeof nd.devname, name);
+        for (char *c = nd.devname; *c; c++)
+            if (*c == '!')
+                *c = '/';
+    }
+    if (rc < 0 || !devname_valid(nd.devname)) {
+        log_warning("block device %s: refusing node name '%s'", name, nd.devname);
+        return -EINVAL;
+    }
+
+    int idx = fr_devtab_find(t, name);
+    if (idx >= 0) {
+        struct fr_blockdev *o = &t->v[idx];
+        /* Same device again (change event, rescan): keep what the probe and
+         * the identification found unless the numbers changed. */
+        if (o->major == nd.major && o->minor == nd.minor && o->partn == nd.partn) {
+            memcpy(nd.type, o->type, sizeof nd.type);
+            memcpy(nd.usage, o->usage, sizeof nd.usage);
+            memcpy(nd.uuid, o->uuid, sizeof nd.uuid);
+            memcpy(nd.label, o->label, sizeof nd.label);
+            memcpy(nd.pttype, o->pttype, sizeof nd.pttype);
+            memcpy(nd.ptuuid, o->ptuuid, sizeof nd.ptuuid);
+            memcpy(nd.partuuid, o->partuuid, sizeof nd.partuuid);
+            memcpy(nd.partlabel, o->partlabel, sizeof nd.partlabel);
+            memcpy(nd.id_name, o->id_name, sizeof nd.id_name);
+            memcpy(nd.path_name, o->path_name, sizeof nd.path_name);
+            nd.probed = o->probed;
+            nd.probe_rc = o->probe_rc;
+        }
+        *o = nd;
+    } else {
+        rc = grow(t);
+        if (rc < 0)
+            return rc;
+        idx = (int)t->n++;
+        t->v[idx] = nd;
+    }
+    ensure_node(r, &t->v[idx]);
+    log_debug("block device %s: %u:%u node %s%s%s", name, nd.major, nd.minor, nd.devname,
+              nd.partition ? " partition of " : "", nd.partition ? nd.disk : "");
+    return idx;
+}
+
+static int scan_dir(struct fr_devtab *t, const struct fr_roots *r, const char *rel, bool *seen,
+                    size_t nseen, bool partitions_inside)
+{
+    char p[PATH_MAX];
+    int count = 0, rc;
+
+    rc = fr_path(p, sizeof p, r->sys, "%s", rel);
+    if (rc < 0)
+        return rc;
+    DIR *dir = opendir(p);
+    if (!dir)
+        return -errno;
+    for (struct dirent *de; (de = readdir(dir));) {
+        if (de->d_name[0] == '.')
+            continue;
+        rc = fr_devtab_add(t, r, de->d_name);
+        if (rc == -ENOMEM) {
+            closedir(dir);
+            return rc;
+        }
+        if (rc < 0)
+            continue;
+        if ((size_t)rc < nseen)
+            seen[rc] = true;
+        count++;
+        if (partitions_inside) {
+            /* sys/block/DISK/PART directories carry a "partition" file. */
+            DIR *sub = opendir(t->v[rc].syspath);
+            if (!sub)
+                continue;
+            char syspath[PATH_MAX];
+            memcpy(syspath, t->v[rc].syspath, sizeof syspath);
+            for (struct dirent *pe; (pe = readdir(sub));) {
+                char attr[PATH_MAX];
+                if (pe->d_name[0] == '.')
+                    continue;
+                if ((size_t)snprintf(attr, sizeof attr, "%s/%s/partition", syspath, pe->d_name) >=
+                        sizeof attr ||
+                    !fr_exists(attr))
+                    continue;
+                int pr = fr_devtab_add(t, r, pe->d_name);
+                if (pr >= 0) {
+                    if ((size_t)pr < nseen)
+                        seen[pr] = true;
+                    count++;
+                }
+            }
+            closedir(sub);
+        }
+    }
+    closedir(dir);
+    return count;
+}
+
+int fr_devtab_scan(struct fr_devtab *t, const struct fr_roots *r)
+{
+    size_t old = t->n;
+    bool *seen = calloc(old ? old : 1, sizeof *seen);
+    if (!seen)
+        return -ENOMEM;
+
+    int rc = scan_dir(t, r, "class/block", seen, old, false);
+    if (rc == -ENOENT || rc == -ENOTDIR)
+        rc = scan_dir(t, r, "block", seen, old, true);
+    if (rc >= 0) {
+        /* What a scan no longer sees is gone (we may have missed its
+         * remove event, e.g. after ENOBUFS). */
+        for (size_t i = 0; i < old; i++)
+            if (!seen[i] && !t->v[i].removed) {
+                log_debug("block device %s: gone", t->v[i].name);
+                t->v[i].removed = true;
+            }
+    }
+    free(seen);
+    return rc;
+}
+
+void fr_devtab_remove(struct fr_devtab *t, const char *name)
+{
+    int i = fr_devtab_find(t, name);
+    if (i >= 0)
+        t->v[i].removed = true;
+}
+
+/* ---- identification: udev's by-id rules and path_id builtin ---- */
+
+static bool is_device_dir(const char *dir)
+{
+    char p[PATH_MAX];
+    return (size_t)snprintf(p, sizeof p, "%s/uevent", dir) < sizeof p && fr_exists(p);
+}
+
+/* Subsystem of a device directory: basename of its "subsystem" link. */
+static void dev_subsystem(const char *dir, char *buf, size_t size)
+{
+    char p[PATH_MAX], tgt[PATH_MAX];
+    buf[0] = '\0';
+    if ((size_t)snprintf(p, sizeof p, "%s/subsystem", dir) >= sizeof p)
+        return;
+    ssize_t n = readlink(p, tgt, sizeof tgt - 1);
+    if (n <= 0)
+        return;
+    tgt[n] = '\0';
+    const char *b = strrchr(tgt, '/');
+    snprintf(buf, size, "%s", b ? b + 1 : tgt);
+}
+
+static void dev_devtype(const char *dir, char *buf, size_t size)
+{
+    char p[PATH_MAX];
+    buf[0] = '\0';
+    if ((size_t)snprintf(p, sizeof p, "%s/uevent", dir) < sizeof p &&
+        fr_uevent_file_get(p, "DEVTYPE", buf, size) < 0)
+        buf[0] = '\0';
+}
+
+static const char *base_name(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+/* The parent device of dir (nearest ancestor with a uevent file), not
+ * leaving roots->sys/devices. Returns false at the top. */
+static bool parent_device(const struct fr_roots *r, char *dir)
+{
+    size_t top = sys_len(r) + strlen("/devices");
+    for (;;) {
+        char *s = strrchr(dir, '/');
+        if (!s || (size_t)(s - dir) <= top)
+            return false;
+        *s = '\0';
+        if (is_device_dir(dir))
+            return true;
+    }
+}
+
+/* Prepend "comp-" to path (path_id composes outermost first). */
+static int path_prepend(char *path, size_t size, const char *comp)
+{
+    char tmp[512];
+    int n = path[0] ? snprintf(tmp, sizeof tmp, "%s-%s", comp, path)
+                    : snprintf(tmp, sizeof tmp, "%s", comp);
+    if (n < 0 || (size_t)n >= sizeof tmp || (size_t)n >= size)
+        return -ENAMETOOLONG;
+    memcpy(path, tmp, (size_t)n + 1);
+    return 0;
+}
+
+/* Move dir up while the parent is in the same subsystem, like udev's
+ * skip_subsystem(): the caller then continues with the next parent. */
+static void skip_subsystem(const struct fr_roots *r, char *dir, const char *subsys)
+{
+    char cand[PATH_MAX], s[64];
+    for (;;) {
+        memcpy(cand, dir, strlen(dir) + 1);
+        if (!parent_device(r, cand))
+            return;
+        dev_subsystem(cand, s, sizeof s);
+        if (strcmp(s, subsys) != 0)
+            return;
+        memcpy(dir, cand, strlen(cand) + 1);
+    }
+}
+
+/* Nearest ancestor (or dir itself) with subsystem scsi and this devtype. */
+static bool scsi_ancestor(const struct fr_roots *r, const char *dir, const char *devtype,
+                          char *out, size_t size)
+{
+    char cur[PATH_MAX], s[64], t[64];
+    snprintf(cur, sizeof cur, "%s", dir);
+    while (parent_device(r, cur)) {
+        dev_subsystem(cur, s, sizeof s);
+        dev_devtype(cur, t, sizeof t);
+        if (strcmp(s, "scsi") == 0 && strcmp(t, devtype) == 0)
+            return (size_t)snprintf(out, size, "%s", cur) < size;
+    }
+    return false;
+}
+
+/* path_id's handle_scsi for the transports we can reproduce: ATA and the
+ * default (virtio-scsi, most HBAs). Others give up (-ENOTSUP). On success
+ * dir is where the walk continues. */
+static int path_scsi(const struct fr_roots *r, char *dir, char *path, size_t size)
+{
+    char t[64], host[PATH_MAX], comp[128], buf[64];
+    unsigned h, c, tg, l;
+    const char *rel = dir + sys_len(r); /* "/devices/..." as udev sees it */
+
+    dev_devtype(dir, t, sizeof t);
+    if (strcmp(t, "scsi_device") != 0)
+        return 0;
+    if (read_attr_at(dir, "ieee1394_id", buf, sizeof buf) >= 0 || strstr(rel, "/rport-") ||
+        strstr(rel, "/end_device-") || strstr(rel, "/session") || strstr(rel, "/vmbus_") ||
+        strstr(rel, "/VMBUS"))
+        return -ENOTSUP; /* firewire, FC, SAS, iSCSI, Hyper-V: not reproduced */
+    if (sscanf(base_name(dir), "%u:%u:%u:%u", &h, &c, &tg, &l) != 4)
+        return -ENOTSUP;
+    if (!scsi_ancestor(r, dir, "scsi_host", host, sizeof host))
+        return -ENOTSUP;
+
+    if (strstr(rel, "/ata")) {
+        /* ATA: port number from the ata_port class device of the host's parent. */
+        char ap[PATH_MAX], port[32];
+        *strrchr(host, '/') = '\0';
+        if (fr_path(ap, sizeof ap, r->sys, "class/ata_port/%s/port_no", base_name(host)) < 0 ||
+            fr_read_attr(ap, port, sizeof port) <= 0)
+            return -ENOTSUP;
+        if (c != 0)
+            snprintf(comp, sizeof comp, "ata-%s.%u.0", port, c); /* port multiplier */
+        else
+            snprintf(comp, sizeof comp, "ata-%s.%u", port, tg);
+        return path_prepend(path, size, comp); /* walk goes on from the scsi device */
+    }
+
+    /* Default: rebase the global host number on the lowest hostN beside it. */
+    char base[PATH_MAX];
+    snprintf(base, sizeof base, "%s", host);
+    *strrchr(base, '/') = '\0';
+    DIR *d = opendir(base);
+    if (!d)
+        return -ENOTSUP;
+    long basenum = -1;
+    for (struct dirent *de; (de = readdir(d));) {
+        char *end;
+        if (strncmp(de->d_name, "host", 4) != 0 || !de->d_name[4])
+            continue;
+        if (de->d_type != DT_DIR && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+            continue;
+        long n = strtol(de->d_name + 4, &end, 10);
+        if (*end || n < 0)
+            continue;
+        if (basenum < 0 || n < basenum)
+            basenum = n;
+    }
+    closedir(d);
+    memcpy(dir, host, strlen(host) + 1);
+    if (basenum < 0)
+        return 0; /* udev adds nothing here either */
+    snprintf(comp, sizeof comp, "scsi-%ld:%u:%u:%u", (long)h - basenum, c, tg, l);
+    return path_prepend(path, size, comp);
+}
+
+/* udev's path_id builtin for the disk directory disk_dir. */
+static int compose_path(const struct fr_roots *r, const char *disk_dir, char *path, size_t size)
+{
+    char cur[PATH_MAX], subsys[64], comp[PATH_MAX];
+    bool transport = false, parent_ok = false;
+    int rc;
+
+    path[0] = '\0';
+    /* 60-persistent-storage.rules: no path_id for virtual devices. */
+    if (strstr(disk_dir + sys_len(r), "/virtual/"))
+        return -ENOENT;
+    snprintf(cur, sizeof cur, "%s", disk_dir);
+    do {
+        dev_subsystem(cur, subsys, sizeof subsys);
+        const char *sysname = base_name(cur);
+        if (strcmp(subsys, "scsi") == 0) {
+            rc = path_scsi(r, cur, path, size);
+            if (rc < 0)
+                return rc;
+            transport = true;
+        } else if (strcmp(subsys, "pci") == 0 || strcmp(subsys, "platform") == 0 ||
+                   strcmp(subsys, "amba") == 0 || strcmp(subsys, "acpi") == 0 ||
+                   strcmp(subsys, "xen") == 0) {
+            snprintf(comp, sizeof comp, "%s-%s", subsys, sysname);
+            rc = path_prepend(path, size, comp);
+            if (rc < 0)
+                return rc;
+            skip_subsystem(r, cur, subsys);
+            parent_ok = true;
+            if (strcmp(subsys, "platform") == 0 || strcmp(subsys, "amba") == 0)
+                transport = true;
+        } else if (strcmp(subsys, "virtio") == 0) {
+            skip_subsystem(r, cur, "virtio");
+            transport = true;
+        } else if (strcmp(subsys, "nvme") == 0) {
+            char nsid[32];
+            if (read_attr_at(disk_dir, "nsid", nsid, sizeof nsid) > 0) {
+                snprintf(comp, sizeof comp, "nvme-%s", nsid);
+                rc = path_prepend(path, size, comp);
+                if (rc < 0)
+                    return rc;
+                skip_subsystem(r, cur, "nvme");
+                transport = parent_ok = true;
+            }
+        } else if (strcmp(subsys, "usb") == 0 || strcmp(subsys, "cciss") == 0 ||
+                   strcmp(subsys, "bcma") == 0 || strcmp(subsys, "serio") == 0 ||
+                   strcmp(subsys, "ccw") == 0 || strcmp(subsys, "ccwgroup") == 0 ||
+                   strcmp(subsys, "ap") == 0 || strcmp(subsys, "iucv") == 0 ||
+                   strcmp(subsys, "scm") == 0 || strcmp(subsys, "spi") == 0 ||
+                   strcmp(subsys, "nvme-subsystem") == 0 || strcmp(subsys, "scsi_tape") == 0) {
+            return -ENOTSUP; /* udev names these; we do not reproduce them */
+        }
+    } while (parent_device(r, cur));
+
+    if (!path[0] || !parent_ok || !transport) {
+        path[0] = '\0';
+        return -ENOENT;
+    }
+    return 0;
+}
+
+/* udev's "$attr{...}" substitution: trailing whitespace dropped, characters
+ * outside its allowed set replaced by '_'; then SYMLINK's own pass (allow
+ * "/" and, by default, " "). We replace whitespace by '_' as
+ * OPTIONS="string_escape=replace" does; plain SYMLINK would instead split
+ * the name at whitespace, so for that case the caller keeps the first word. */
+static bool udev_allowed(unsigned char c, const char *extra)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           strchr("#+-.:=@_", c) || (extra && strchr(extra, c));
+}
+
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xe0) == 0xc0)
+        n = 2, cp = s[0] & 0x1f, min = 0x80;
+    else if ((s[0] & 0xf0) == 0xe0)
+        n = 3, cp = s[0] & 0x0f, min = 0x800;
+    else if ((s[0] & 0xf8) == 0xf0)
+        n = 4, cp = s[0] & 0x07, min = 0x10000;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+static void udev_replace_chars(char *s, const char *allow)
+{
+    for (size_t i = 0; s[i];) {
+        unsigned char c = (unsigned char)s[i];
+        if (udev_allowed(c, allow)) {
+            i++;
+        } else if (c == '\\' && s[i + 1] == 'x') {
+            i += 2;
+        } else {
+            size_t l = utf8_len((const unsigned char *)s + i);
+            if (l > 1) {
+                i += l;
+            } else if ((c == ' ' || (c >= '\t' && c <= '\r')) && allow && strchr(allow, ' ')) {
+                s[i++] = ' ';
+            } else {
+                s[i++] = '_';
+            }
+        }
+    }
+}
+
+static void strip_trailing_space(char *s)
+{
+    size_t l = strlen(s);
+    while (l > 0 && (s[l - 1] == ' ' || (s[l - 1] >= '\t' && s[l - 1] <= '\r')))
+        s[--l] = '\0';
+}
+
+/* $attr{name} of the nearest device in the chain from dir upwards that has a
+ * non-empty value (udev's ATTRS{name}=="?*"). */
+static int attrs_value(const struct fr_roots *r, const char *dir, const char *name, char *buf,
+                       size_t size)
+{
+    char cur[PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", dir);
+    do {
+        if (read_attr_at(cur, name, buf, size) > 0) {
+            strip_trailing_space(buf);
+            if (buf[0]) {
+                udev_replace_chars(buf, "/ $%?,");
+                return 0;
+            }
+        }
+    } while (parent_device(r, cur));
+    buf[0] = '\0';
+    return -ENOENT;
+}
+
+/* by-id for virtio-blk and NVMe as 60-persistent-storage.rules does. */
+static void compose_id(const struct fr_roots *r, const struct fr_blockdev *d,
+                       const char *disk_dir, char *out, size_t size)
+{
+    char serial[256], model[256], name[600];
+    const char *kname = base_name(disk_dir);
+
+    out[0] = '\0';
+    if (strncmp(kname, "vd", 2) == 0) {
+        /* KERNEL=="vd*", ATTRS{serial}=="?*": plain SYMLINK, so the name
+         * ends at the first space; a '/' would make a subdirectory. */
+        if (attrs_value(r, disk_dir, "serial", serial, sizeof serial) < 0)
+            return;
+        udev_replace_chars(serial, "/ ");
+        serial[strcspn(serial, " ")] = '\0';
+        if (!serial[0] || strchr(serial, '/'))
+            return;
+        snprintf(out, size, "virtio-%s", serial);
+    } else if (strncmp(kname, "nvme", 4) == 0 && strchr(kname + 4, 'n')) {
+        /* The string_escape=replace variant: "nvme-<model>_<serial>". */
+        if (attrs_value(r, disk_dir, "serial", serial, sizeof serial) < 0 ||
+            attrs_value(r, disk_dir, "model", model, sizeof model) < 0)
+            return;
+        snprintf(name, sizeof name, "nvme-%s_%s", model, serial);
+        udev_replace_chars(name, "/");
+        if (strchr(name, '/') || strlen(name) >= size)
+            return;
+        snprintf(out, size, "%s", name);
+    }
+    /* sd*: scsi_id/ata_id talk to the device (SG_IO); not reproduced. */
+    (void)d;
+}
+
+void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r)
+{
+    char disk_dir[PATH_MAX];
+
+    snprintf(disk_dir, sizeof disk_dir, "%s", d->syspath);
+    if (d->partition) {
+        /* Partitions take the disk's ID_SERIAL and ID_PATH (IMPORT{parent}). */
+        char *s = strrchr(disk_dir, '/');
+        if (s)
+            *s = '\0';
+    }
+    compose_id(r, d, disk_dir, d->id_name, sizeof d->id_name);
+    if (compose_path(r, disk_dir, d->path_name, sizeof d->path_name) < 0)
+        d->path_name[0] = '\0';
+    log_debug("block device %s: by-id '%s' by-path '%s'", d->name, d->id_name, d->path_name);
+}

@@ -1,0 +1,180 @@
+/* What libblkid finds on a device: filesystem TYPE/USAGE/UUID/LABEL, and for
+ * disks the partition table, whose entries (PARTUUID, PARTLABEL) are copied
+ * to the partitions in the table. One probe object serves every device. */
+#include <blkid/blkid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "log.h"
+
+static blkid_probe probe;
+
+void fr_probe_cleanup(void)
+{
+    if (probe)
+        blkid_free_probe(probe);
+    probe = NULL;
+}
+
+static void copy_value(blkid_probe pr, const char *name, char *dst, size_t size)
+{
+    const char *v = NULL;
+    dst[0] = '\0';
+    if (blkid_probe_lookup_value(pr, name, &v, NULL) == 0 && v)
+        snprintf(dst, size, "%s", v);
+}
+
+/* Opens a node the way udev does (O_NONBLOCK so empty drives do not stall).
+ * Regular image files stand in for nodes in fixture trees. */
+static int open_node(const struct fr_roots *r, const struct fr_blockdev *d)
+{
+    char p[PATH_MAX];
+    int rc = fr_devnode_path(r, d, p, sizeof p);
+    if (rc < 0)
+        return rc;
+    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    return fd;
+}
+
+static int set_device(int fd)
+{
+    if (!probe) {
+        probe = blkid_new_probe();
+        if (!probe)
+            return -ENOMEM;
+    }
+    if (blkid_probe_set_device(probe, fd, 0, 0) < 0)
+        return -EIO;
+    return 0;
+}
+
+/* Copy partition entry values from the partition list of the probed disk
+ * into table entries of that disk: all of them (only == NULL) or one. */
+static void copy_partitions(struct fr_devtab *t, const struct fr_blockdev *disk,
+                            struct fr_blockdev *only)
+{
+    blkid_partlist ls = blkid_probe_get_partitions(probe);
+    if (!ls)
+        return;
+    blkid_parttable tab = blkid_partlist_get_table(ls);
+    const char *pttype = tab ? blkid_parttable_get_type(tab) : NULL;
+    bool gpt = pttype && strcmp(pttype, "gpt") == 0;
+    int n = blkid_partlist_numof_partitions(ls);
+
+    for (size_t i = 0; i < t->n; i++) {
+        struct fr_blockdev *p = &t->v[i];
+        if (!p->partition || strcmp(p->disk, disk->name) != 0 || (only && p != only))
+            continue;
+        p->partuuid[0] = p->partlabel[0] = '\0';
+        for (int k = 0; k < n; k++) {
+            blkid_partition par = blkid_partlist_get_partition(ls, k);
+            if (!par || blkid_partition_get_partno(par) != p->partn)
+                continue;
+            const char *u = blkid_partition_get_uuid(par);
+            const char *nm = gpt ? blkid_partition_get_name(par) : NULL;
+            if (u)
+                snprintf(p->partuuid, sizeof p->partuuid, "%s", u);
+            if (nm)
+                snprintf(p->partlabel, sizeof p->partlabel, "%s", nm);
+            break;
+        }
+    }
+}
+
+/* A partition's PARTUUID/PARTLABEL live in its disk's table. Read that
+ * table ourselves instead of letting libblkid look for the whole disk
+ * through /sys, which fixture trees do not have. */
+static void probe_parent_table(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
+{
+    int di = fr_devtab_find(t, t->v[idx].disk);
+    if (di < 0 || t->v[di].removed)
+        return;
+    int fd = open_node(r, &t->v[di]);
+    if (fd < 0) {
+        log_debug_errno(fd, "partition table of %s: cannot open", t->v[di].devname);
+        return;
+    }
+    if (set_device(fd) == 0) {
+        blkid_probe_enable_superblocks(probe, 0);
+        blkid_probe_enable_partitions(probe, 1);
+        copy_partitions(t, &t->v[di], &t->v[idx]);
+    }
+    close(fd);
+}
+
+int fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
+{
+    struct fr_blockdev *d;
+    int fd, rc;
+
+    if (idx >= t->n)
+        return -EINVAL;
+    d = &t->v[idx];
+    d->type[0] = d->usage[0] = d->uuid[0] = d->label[0] = '\0';
+    d->pttype[0] = d->ptuuid[0] = '\0';
+
+    fd = open_node(r, d);
+    if (fd < 0) {
+        /* The device went away between the event and now: normal. */
+        log_debug_errno(fd, "probe %s: cannot open", d->devname);
+        d->probed = true;
+        d->probe_rc = fd;
+        return fd;
+    }
+    rc = set_device(fd);
+    if (rc < 0) {
+        log_debug_errno(rc, "probe %s: libblkid refused the device", d->devname);
+        close(fd);
+        d->probed = true;
+        d->probe_rc = rc;
+        return rc;
+    }
+
+    blkid_probe_enable_superblocks(probe, 1);
+    blkid_probe_set_superblocks_flags(probe, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
+                                                 BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE);
+    /* Partition tables only on whole disks; partitions get their entry
+     * values from the disk's table below. */
+    blkid_probe_enable_partitions(probe, d->partition ? 0 : 1);
+    if (!d->partition)
+        blkid_probe_set_partitions_flags(probe, 0);
+
+    rc = blkid_do_safeprobe(probe);
+    if (rc == 0 || rc == -2) {
+        copy_value(probe, "TYPE", d->type, sizeof d->type);
+        copy_value(probe, "USAGE", d->usage, sizeof d->usage);
+        copy_value(probe, "PTTYPE", d->pttype, sizeof d->pttype);
+        copy_value(probe, "PTUUID", d->ptuuid, sizeof d->ptuuid);
+        if (rc == 0) {
+            copy_value(probe, "UUID", d->uuid, sizeof d->uuid);
+            copy_value(probe, "LABEL", d->label, sizeof d->label);
+        } else {
+            /* Several signatures: do not trust any UUID or label (udev
+             * makes no by-uuid link either). */
+            log_debug("probe %s: ambivalent result, ignoring its UUID and label", d->devname);
+        }
+    } else if (rc == 1) {
+        log_debug("probe %s: nothing found", d->devname);
+    } else {
+        log_debug("probe %s: libblkid failed", d->devname);
+        rc = -EIO;
+    }
+    d->probed = true;
+    d->probe_rc = rc;
+
+    if (!d->partition && d->pttype[0])
+        copy_partitions(t, d, NULL);
+    close(fd);
+
+    if (d->partition)
+        probe_parent_table(t, idx, r);
+    log_debug("probe %s: rc=%d type=%s usage=%s uuid=%s label=%s pttype=%s partuuid=%s", d->devname,
+              rc, d->type, d->usage, d->uuid, d->label, d->pttype, t->v[idx].partuuid);
+    return rc;
+}
