@@ -1,0 +1,331 @@
+/* Module loading through libkmod: modalias -> modules (blacklist honoured,
+ * dependencies first), each alias tried once; lookups for the diagnosis. */
+#include "modules.h"
+
+#include <errno.h>
+#include <libkmod.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include "log.h"
+
+/* Coldplug sees a few hundred aliases on a big machine; past this many we
+ * stop remembering and simply ask libkmod again (cheap, and still right,
+ * since loaded modules are skipped by libkmod itself). */
+#define SEEN_MAX 8192
+#define SEEN_INITIAL 256
+/* Modules one probe can insert: the module, its dependencies, softdeps. */
+#define PROBE_MAX 64
+
+struct fr_modules {
+    struct kmod_ctx *ctx;
+    bool dry_run;
+    unsigned loaded;
+    char dir[PATH_MAX];
+    /* Open-addressing string set: "a:ALIAS" for aliases tried, "m:NAME"
+     * for modules a dry run already reported. */
+    char **seen;
+    size_t seen_n, seen_cap;
+    bool seen_full_logged;
+};
+
+/* kmod's print_action callback has no user data: the probe in progress is
+ * kept here. findroot is single-threaded. */
+struct probe_ctx {
+    struct kmod_module *mods[PROBE_MAX];
+    size_t n;
+    bool overflow;
+};
+static struct probe_ctx *probe_current;
+
+__attribute__((format(printf, 6, 0))) static void kmod_log(void *data, int priority,
+                                                          const char *file, int line,
+                                                          const char *fn, const char *format,
+                                                          va_list args)
+{
+    char msg[1024];
+    size_t len;
+
+    (void)data;
+    (void)file;
+    (void)line;
+    (void)fn;
+    if (vsnprintf(msg, sizeof(msg), format, args) < 0)
+        return;
+    len = strlen(msg);
+    while (len > 0 && msg[len - 1] == '\n')
+        msg[--len] = '\0';
+    fr_log(priority <= LOG_ERR ? FR_LOG_WARNING : FR_LOG_DEBUG, "libkmod: %s", msg);
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static size_t seen_slot(char **tab, size_t cap, const char *key)
+{
+    size_t i = (size_t)hash_str(key) & (cap - 1);
+
+    while (tab[i] && strcmp(tab[i], key) != 0)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static int seen_grow(struct fr_modules *m)
+{
+    size_t cap = m->seen_cap ? m->seen_cap * 2 : SEEN_INITIAL;
+    char **tab = calloc(cap, sizeof(*tab));
+
+    if (!tab)
+        return -ENOMEM;
+    for (size_t i = 0; i < m->seen_cap; i++)
+        if (m->seen[i])
+            tab[seen_slot(tab, cap, m->seen[i])] = m->seen[i];
+    free(m->seen);
+    m->seen = tab;
+    m->seen_cap = cap;
+    return 0;
+}
+
+/* Returns 1 when key was added, 0 when it was already there (or cannot be
+ * remembered: then the caller just does the work again). */
+static int seen_add(struct fr_modules *m, char kind, const char *name)
+{
+    size_t len = strlen(name), i;
+    char *key;
+
+    key = malloc(len + 3);
+    if (!key)
+        return 1;
+    key[0] = kind;
+    key[1] = ':';
+    memcpy(key + 2, name, len + 1);
+
+    if (m->seen_cap && m->seen[seen_slot(m->seen, m->seen_cap, key)]) {
+        free(key);
+        return 0;
+    }
+    if (m->seen_n >= SEEN_MAX) {
+        if (!m->seen_full_logged)
+            log_debug("remembered %d aliases, remembering no more", SEEN_MAX);
+        m->seen_full_logged = true;
+        free(key);
+        return 1;
+    }
+    /* Keep the load factor at or below one half. */
+    if ((m->seen_n + 1) * 2 > m->seen_cap && seen_grow(m) < 0) {
+        free(key);
+        return 1;
+    }
+    i = seen_slot(m->seen, m->seen_cap, key);
+    m->seen[i] = key;
+    m->seen_n++;
+    return 1;
+}
+
+int fr_modules_new_with_config(const struct fr_roots *r, bool dry_run,
+                               const char *const *config_paths, struct fr_modules **out)
+{
+    struct fr_modules *m;
+    struct stat st;
+    int err;
+
+    if (!r || !out)
+        return -EINVAL;
+    *out = NULL;
+    /* kmod_new() wants the full modules dir (/lib/modules/RELEASE), not
+     * the /lib/modules base. A missing dir is the caller's news to give. */
+    if (stat(r->modules, &st) < 0)
+        return log_debug_errno(errno, "modules dir %s", r->modules);
+    if (!S_ISDIR(st.st_mode))
+        return log_debug_errno(ENOTDIR, "modules dir %s", r->modules);
+
+    m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    m->dry_run = dry_run;
+    snprintf(m->dir, sizeof(m->dir), "%s", r->modules);
+    m->ctx = kmod_new(r->modules, config_paths);
+    if (!m->ctx) {
+        free(m);
+        return log_debug_errno(ENOMEM, "kmod_new(%s) failed", r->modules);
+    }
+    kmod_set_log_fn(m->ctx, kmod_log, NULL);
+    kmod_set_log_priority(m->ctx, fr_log_level() >= FR_LOG_DEBUG ? LOG_INFO : LOG_ERR);
+
+    /* Without the indexes loaded up front libkmod still opens each one
+     * when a lookup needs it; an older depmod may lack one of them. */
+    err = kmod_load_resources(m->ctx);
+    if (err < 0)
+        log_debug_errno(err, "kmod_load_resources(%s)", r->modules);
+    log_debug("modules from %s%s", r->modules, dry_run ? " (dry run)" : "");
+    *out = m;
+    return 0;
+}
+
+int fr_modules_new(const struct fr_roots *r, bool dry_run, struct fr_modules **out)
+{
+    return fr_modules_new_with_config(r, dry_run, NULL, out);
+}
+
+void fr_modules_free(struct fr_modules *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->seen_cap; i++)
+        free(m->seen[i]);
+    free(m->seen);
+    kmod_unref(m->ctx);
+    free(m);
+}
+
+unsigned fr_modules_loaded(const struct fr_modules *m)
+{
+    return m ? m->loaded : 0;
+}
+
+/* Called by libkmod for each module of a probe (dependencies first), just
+ * before it inserts it (or would, in a dry run). */
+static void on_action(struct kmod_module *mod, bool install, const char *options)
+{
+    (void)install;
+    (void)options;
+    if (!probe_current)
+        return;
+    if (probe_current->n < PROBE_MAX)
+        probe_current->mods[probe_current->n++] = kmod_module_ref(mod);
+    else
+        probe_current->overflow = true;
+}
+
+static bool is_inserted(struct kmod_module *mod)
+{
+    int st = kmod_module_get_initstate(mod);
+
+    return st == KMOD_MODULE_LIVE || st == KMOD_MODULE_COMING;
+}
+
+/* Probe one module with its dependencies. Returns modules newly inserted
+ * (or, in a dry run, newly reported), or -errno (logged). */
+static int probe_one(struct fr_modules *m, struct kmod_module *mod, const char *alias)
+{
+    const char *name = kmod_module_get_name(mod);
+    unsigned flags = KMOD_PROBE_APPLY_BLACKLIST | (m->dry_run ? KMOD_PROBE_DRY_RUN : 0);
+    struct probe_ctx pc = {.n = 0};
+    int err, count = 0;
+
+    probe_current = &pc;
+    err = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, on_action);
+    probe_current = NULL;
+
+    if (err == KMOD_PROBE_APPLY_BLACKLIST) {
+        log_debug("%s (for %s) is blacklisted, not loading it", name, alias);
+        err = 0;
+    } else if (err == -EEXIST) {
+        /* Loaded by someone else between libkmod's check and its insert. */
+        err = 0;
+    } else if (err < 0) {
+        /* Name the module that failed when it was a dependency. */
+        const char *failed = pc.n ? kmod_module_get_name(pc.mods[pc.n - 1]) : name;
+        if (strcmp(failed, name) != 0)
+            log_warning("loading %s (for %s) failed at its dependency %s: %s", name, alias,
+                        failed, strerror(-err));
+        else
+            log_warning("loading %s (for %s) failed: %s", name, alias, strerror(-err));
+    } else if (pc.n == 0) {
+        log_debug("%s (for %s) is already loaded or built in", name, alias);
+    }
+
+    for (size_t i = 0; i < pc.n; i++) {
+        const char *n = kmod_module_get_name(pc.mods[i]);
+        if (m->dry_run) {
+            if (err >= 0 && seen_add(m, 'm', n)) {
+                log_info("would load %s (for %s)", n, alias);
+                count++;
+            }
+        } else if (is_inserted(pc.mods[i])) {
+            /* Dependencies that failed before a later error, or softdeps
+             * whose errors libkmod ignores, do not count. */
+            log_info("loaded %s (for %s)", n, alias);
+            count++;
+        }
+        kmod_module_unref(pc.mods[i]);
+    }
+    if (pc.overflow)
+        log_debug("%s has more than %d modules to load; counted the first", name, PROBE_MAX);
+    return err < 0 ? err : count;
+}
+
+int fr_modules_load(struct fr_modules *m, const char *alias)
+{
+    struct kmod_list *list = NULL, *l;
+    int err, first_err = 0, count = 0;
+
+    if (!m || !alias || !alias[0])
+        return -EINVAL;
+    if (!seen_add(m, 'a', alias))
+        return 0;
+
+    err = kmod_module_new_from_lookup(m->ctx, alias, &list);
+    if (err < 0)
+        return log_debug_errno(err, "module lookup for %s", alias);
+    if (!list) {
+        log_debug("no module for %s", alias);
+        return 0;
+    }
+    /* Like udev's kmod builtin: every match is loaded, not just the first. */
+    kmod_list_foreach(l, list) {
+        struct kmod_module *mod = kmod_module_get_module(l);
+        int k = probe_one(m, mod, alias);
+
+        kmod_module_unref(mod);
+        if (k < 0 && !first_err)
+            first_err = k;
+        else if (k > 0)
+            count += k;
+    }
+    kmod_module_unref_list(list);
+    m->loaded += (unsigned)count;
+    return first_err ? first_err : count;
+}
+
+int fr_modules_lookup(struct fr_modules *m, const char *alias, char *buf, size_t size)
+{
+    struct kmod_list *list = NULL, *l;
+    size_t used = 0;
+    int err, count = 0;
+
+    if (!m || !alias || !buf || size == 0)
+        return -EINVAL;
+    buf[0] = '\0';
+    err = kmod_module_new_from_lookup(m->ctx, alias, &list);
+    if (err < 0)
+        return log_debug_errno(err, "module lookup for %s", alias);
+    kmod_list_foreach(l, list) {
+        struct kmod_module *mod = kmod_module_get_module(l);
+        const char *name = kmod_module_get_name(mod);
+        size_t len = strlen(name);
+
+        /* Names that do not fit are left out; the count still has them. */
+        if (used + (used ? 1 : 0) + len < size) {
+            if (used)
+                buf[used++] = ',';
+            memcpy(buf + used, name, len + 1);
+            used += len;
+        }
+        count++;
+        kmod_module_unref(mod);
+    }
+    kmod_module_unref_list(list);
+    return count;
+}
