@@ -1,0 +1,331 @@
+/* Unit tests for root specs: every accepted form, the kernel's dev_t
+ * decoding, and the inputs that must be refused with a reason. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "spec.h"
+
+static char err[256];
+
+static int ok(const char *text, struct fr_spec *s)
+{
+    return fr_spec_parse(text, s, err, sizeof(err));
+}
+
+/* Refused, with a one-line reason. */
+static void bad(const char *text, int line)
+{
+    struct fr_spec s;
+    int r = fr_spec_parse(text, &s, err, sizeof(err));
+
+    if (r != -EINVAL || !err[0] || strchr(err, '\n')) {
+        check_failed++;
+        fprintf(stderr, "%s:%d: spec accepted or no reason: r=%d err=\"%s\"\n", __FILE__, line, r, err);
+    } else {
+        check_passed++;
+    }
+}
+#define BAD(t) bad((t), __LINE__)
+
+/* format(parse(x)) parses to the same spec. */
+static void roundtrip(const char *text, int line)
+{
+    struct fr_spec a, b;
+    char buf[2 * FR_SPEC_VALUE_MAX];
+
+    if (fr_spec_parse(text, &a, err, sizeof(err)) != 0) {
+        check_failed++;
+        fprintf(stderr, "%s:%d: \"%s\" refused: %s\n", __FILE__, line, text, err);
+        return;
+    }
+    fr_spec_format(&a, buf, sizeof(buf));
+    if (fr_spec_parse(buf, &b, err, sizeof(err)) != 0 || a.kind != b.kind ||
+        strcmp(a.value, b.value) != 0 || a.partnroff != b.partnroff || a.major != b.major ||
+        a.minor != b.minor) {
+        check_failed++;
+        fprintf(stderr, "%s:%d: \"%s\" -> \"%s\" does not round-trip\n", __FILE__, line, text, buf);
+        return;
+    }
+    check_passed++;
+}
+#define ROUNDTRIP(t) roundtrip((t), __LINE__)
+
+static void test_tags(void)
+{
+    struct fr_spec s;
+    char buf[256];
+
+    CHECK_INT(ok("UUID=1234-ABCD", &s), 0);
+    CHECK_INT(s.kind, FR_SPEC_UUID);
+    CHECK_STR(s.value, "1234-ABCD");
+    CHECK_STR(err, "");
+    fr_spec_format(&s, buf, sizeof(buf));
+    CHECK_STR(buf, "UUID=1234-ABCD");
+
+    CHECK_INT(ok("LABEL=my disk", &s), 0);
+    CHECK_INT(s.kind, FR_SPEC_LABEL);
+    CHECK_STR(s.value, "my disk");
+    CHECK_INT(ok("LABEL=a/b", &s), 0);
+    CHECK_STR(s.value, "a/b");
+    CHECK_INT(ok("LABEL=donn\xc3\xa9" "es", &s), 0);
+    CHECK_STR(s.value, "donn\xc3\xa9" "es");
+    CHECK_INT(ok("LABEL=\xff\xfe", &s), 0); /* raw bytes, matched raw */
+    CHECK_INT(ok("LABEL=two\nlines", &s), 0);
+    CHECK_STR(s.value, "two\nlines");
+    CHECK_INT(ok("LABEL= ", &s), 0);
+    CHECK_INT(ok("LABEL=UUID=x", &s), 0);
+    CHECK_STR(s.value, "UUID=x");
+
+    CHECK_INT(ok("PARTLABEL=EFI system partition", &s), 0);
+    CHECK_INT(s.kind, FR_SPEC_PARTLABEL);
+    CHECK_STR(s.value, "EFI system partition");
+
+    CHECK_INT(ok("PARTUUID=0a1b2c3d-01", &s), 0);
+    CHECK_INT(s.kind, FR_SPEC_PARTUUID);
+    CHECK_STR(s.value, "0a1b2c3d-01");
+    CHECK_INT(s.partnroff, 0);
+    CHECK_INT(ok("PARTUUID=00112233-4455-6677-8899-AABBCCDDEEFF/PARTNROFF=1", &s), 0);
+    CHECK_STR(s.value, "00112233-4455-6677-8899-AABBCCDDEEFF");
+    CHECK_INT(s.partnroff, 1);
+    fr_spec_format(&s, buf, sizeof(buf));
+    CHECK_STR(buf, "PARTUUID=00112233-4455-6677-8899-AABBCCDDEEFF/PARTNROFF=1");
+    CHECK_INT(ok("PARTUUID=abc/PARTNROFF=-2", &s), 0);
+    CHECK_INT(s.partnroff, -2);
+
+    BAD("");
+    BAD("UUID=");
+    BAD("uuid=1234-ABCD");
+    BAD("Uuid=1234");
+    BAD("label=foo");
+    BAD("LABEL=");
+    BAD("PARTLABEL=");
+    BAD("PARTUUID=");
+    BAD("UUID=12 34");
+    BAD("UUID=1234\n");
+    BAD("UUID=12\t34");
+    BAD("UUID=12\x7f");
+    BAD("UUID=\x01");
+    BAD("PARTUUID=ab\ncd");
+    BAD("PARTUUID=x/PARTNROFF=abc");
+    BAD("PARTUUID=x/PARTNROFF=");
+    BAD("PARTUUID=x/PARTNROFF=1x");
+    BAD("PARTUUID=x/PARTNROFF= 1");
+    BAD("PARTUUID=x/PARTNROFF=-");
+    BAD("PARTUUID=x/PARTNROFF=99999999999999999999999");
+    BAD("PARTUUID=x/PARTNROFF=2147483648");
+    BAD("PARTUUID=x/FOO=1");
+    BAD("PARTUUID=x/");
+    BAD("PARTUUID=/PARTNROFF=1");
+    BAD("ZFS=rpool/root");
+    BAD("nfs");
+
+    /* Longest value fits, one more byte does not. */
+    char *v = malloc(FR_SPEC_VALUE_MAX + 16);
+    memcpy(v, "UUID=", 5);
+    memset(v + 5, 'a', FR_SPEC_VALUE_MAX - 1);
+    v[5 + FR_SPEC_VALUE_MAX - 1] = '\0';
+    CHECK_INT(ok(v, &s), 0);
+    CHECK_INT(strlen(s.value), FR_SPEC_VALUE_MAX - 1);
+    v[5 + FR_SPEC_VALUE_MAX - 1] = 'a';
+    v[5 + FR_SPEC_VALUE_MAX] = '\0';
+    BAD(v);
+    memcpy(v, "LABEL", 5); /* "LABELaaaa..." is not a tag at all */
+    BAD(v);
+    free(v);
+
+    /* err may be omitted. */
+    CHECK_INT(fr_spec_parse("UUID=", &s, NULL, 0), -EINVAL);
+    char tiny[4];
+    CHECK_INT(fr_spec_parse("UUID=", &s, tiny, sizeof(tiny)), -EINVAL);
+    CHECK_INT(strlen(tiny), 3);
+}
+
+static void test_paths(void)
+{
+    struct fr_spec s;
+    char buf[256];
+
+    CHECK_INT(ok("/dev/sda1", &s), 0);
+    CHECK_INT(s.kind, FR_SPEC_PATH);
+    CHECK_STR(s.value, "sda1");
+    fr_spec_format(&s, buf, sizeof(buf));
+    CHECK_STR(buf, "/dev/sda1");
+    CHECK_INT(ok("/dev/disk/by-uuid/1234-ABCD", &s), 0);
+    CHECK_STR(s.value, "disk/by-uuid/1234-ABCD");
+    CHECK_INT(ok("/dev/disk/by-label/my\\x20disk", &s), 0);
+    CHECK_STR(s.value, "disk/by-label/my\\x20disk");
+    CHECK_INT(ok("/dev/mapper/vg-root", &s), 0);
+    CHECK_INT(ok("/dev/disk/by-label/a..b", &s), 0); /* ".." only as a component is bad */
+    CHECK_INT(ok("/dev/...", &s), 0);
+
+    BAD("/dev/");
+    BAD("/dev");
+    BAD("/dev/../etc/passwd");
+    BAD("/dev/disk/../../etc/shadow");
+    BAD("/dev/disk/by-uuid/..");
+    BAD("/dev/./sda");
+    BAD("/dev/sda/.");
+    BAD("/dev//sda");
+    BAD("/dev/sda/");
+    BAD("/dev/sda1\n");
+    BAD("/dev/sda1\nrm -rf");
+    BAD("/dev/sd\ta");
+    BAD("/etc/passwd");
+    BAD("sda1");
+    BAD("dev/sda1");
+}
+
+static void test_devnum(void)
+{
+    struct fr_spec s;
+    char buf[64];
+
+    CHECK_INT(ok("8:1", &s), 0);
+    CHECK_INT(s.kind, FR_SPEC_DEVNUM);
+    CHECK_INT(s.major, 8);
+    CHECK_INT(s.minor, 1);
+    fr_spec_format(&s, buf, sizeof(buf));
+    CHECK_STR(buf, "8:1");
+    CHECK_INT(ok("259:0", &s), 0);
+    CHECK_INT(s.major, 259);
+    CHECK_INT(ok("4095:1048575", &s), 0);
+    CHECK_INT(s.major, 4095);
+    CHECK_INT(s.minor, 1048575);
+    CHECK_INT(ok("8:1:0", &s), 0); /* kernel's MAJ:MIN:OFFSET */
+    CHECK_INT(s.minor, 1);
+
+    /* Hex dev_t, decoded as new_decode_dev(). */
+    CHECK_INT(ok("0801", &s), 0);
+    CHECK_INT(s.major, 8);
+    CHECK_INT(s.minor, 1);
+    CHECK_INT(ok("fe01", &s), 0);
+    CHECK_INT(s.major, 254);
+    CHECK_INT(s.minor, 1);
+    CHECK_INT(ok("FE01", &s), 0);
+    CHECK_INT(s.major, 254);
+    CHECK_INT(ok("0x801", &s), 0);
+    CHECK_INT(s.major, 8);
+    CHECK_INT(s.minor, 1);
+    CHECK_INT(ok("801", &s), 0);
+    CHECK_INT(s.major, 8);
+    CHECK_INT(ok("10300", &s), 0); /* 259:0, nvme0n1 */
+    CHECK_INT(s.major, 259);
+    CHECK_INT(s.minor, 0);
+    CHECK_INT(ok("11032c", &s), 0); /* 259:300: minor bits above 8 sit above bit 20 */
+    CHECK_INT(s.major, 259);
+    CHECK_INT(s.minor, 300);
+    CHECK_INT(ok("ffffffff", &s), 0);
+    CHECK_INT(s.major, 0xfff);
+    CHECK_INT(s.minor, 0xfffff);
+
+    BAD("4096:0");
+    BAD("8:1048576");
+    BAD("99999999999999999999:1");
+    BAD("8:");
+    BAD(":1");
+    BAD(":");
+    BAD("8:1:");
+    BAD("8:1:x");
+    BAD("8:-1");
+    BAD("-8:1");
+    BAD(" 8:1");
+    BAD("8:1 ");
+    BAD("0:5");
+    BAD("8");       /* hex 8: major 0 */
+    BAD("0");
+    BAD("0x");
+    BAD("sda1");
+    BAD("0801g");
+    BAD("100000000"); /* more than 32 bits */
+    BAD("ffffffffffffffffffff");
+    BAD("08\n01");
+}
+
+static void test_format(void)
+{
+    struct fr_spec s;
+    char small[8];
+
+    ROUNDTRIP("UUID=1234-ABCD");
+    ROUNDTRIP("LABEL=my disk/with slash");
+    ROUNDTRIP("PARTLABEL=x");
+    ROUNDTRIP("PARTUUID=abc/PARTNROFF=-3");
+    ROUNDTRIP("PARTUUID=abc");
+    ROUNDTRIP("/dev/disk/by-path/pci-0000:00:02.0-part1");
+    ROUNDTRIP("0801");
+    ROUNDTRIP("11032c");
+    ROUNDTRIP("8:1:0");
+
+    CHECK_INT(ok("LABEL=a rather long label", &s), 0);
+    fr_spec_format(&s, small, sizeof(small));
+    CHECK_STR(small, "LABEL=a");
+    fr_spec_format(&s, small, 0); /* must not write */
+
+    CHECK_STR(fr_spec_kind_name(FR_SPEC_UUID), "UUID");
+    CHECK_STR(fr_spec_kind_name(FR_SPEC_PARTUUID), "PARTUUID");
+    CHECK_STR(fr_spec_kind_name(FR_SPEC_PATH), "path");
+    CHECK_STR(fr_spec_kind_name((enum fr_spec_kind)99), "unknown");
+}
+
+static unsigned rnd_state = 777;
+static unsigned rnd(void)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return rnd_state >> 8;
+}
+
+static void test_fuzz(void)
+{
+    static const char *const prefixes[] = {
+        "UUID=", "LABEL=", "PARTUUID=", "PARTLABEL=", "/dev/", "/dev/disk/by-uuid/", "",
+        "PARTUUID=a/PARTNROFF=", "0x",
+    };
+    static const char alphabet[] = "0123456789abcdefABCDEF:/.-= \n\t\x7f\xff";
+    char buf[1400];
+    struct fr_spec s;
+    int bad_count = 0;
+
+    for (int iter = 0; iter < 20000; iter++) {
+        const char *p = prefixes[rnd() % (sizeof(prefixes) / sizeof(prefixes[0]))];
+        size_t n = strlen(p);
+        size_t len = n + (iter % 50 == 0 ? rnd() % 1300 : rnd() % 24);
+        memcpy(buf, p, n);
+        for (size_t i = n; i < len; i++) {
+            char ch = rnd() % 8 ? alphabet[rnd() % (sizeof(alphabet) - 1)] : (char)(rnd() % 255 + 1);
+            buf[i] = ch;
+        }
+        buf[len] = '\0';
+        err[0] = 'X';
+        int r = fr_spec_parse(buf, &s, err, sizeof(err));
+        if (r == 0) {
+            char out[2 * FR_SPEC_VALUE_MAX];
+            struct fr_spec t;
+            if (err[0] || strnlen(s.value, sizeof(s.value)) >= sizeof(s.value))
+                bad_count++;
+            if (s.kind == FR_SPEC_PATH && (strstr(s.value, "..") && (strcmp(s.value, "..") == 0 ||
+                                          strncmp(s.value, "../", 3) == 0 || strstr(s.value, "/../"))))
+                bad_count++;
+            if (s.kind == FR_SPEC_DEVNUM && (s.major == 0 || s.major > 0xfff || s.minor > 0xfffff))
+                bad_count++;
+            fr_spec_format(&s, out, sizeof(out));
+            if (fr_spec_parse(out, &t, NULL, 0) != 0 || t.kind != s.kind ||
+                strcmp(t.value, s.value) != 0)
+                bad_count++;
+        } else if (r != -EINVAL || !err[0] || err[0] == 'X') {
+            bad_count++;
+        }
+    }
+    CHECK_INT(bad_count, 0);
+}
+
+int main(void)
+{
+    test_tags();
+    test_paths();
+    test_devnum();
+    test_format();
+    test_fuzz();
+    return check_summary("test_spec");
+}
