@@ -1,0 +1,297 @@
+#!/bin/sh
+# findroot-init: a generic /init for busybox initramfs images. Mounts the API
+# filesystems, lets findroot wait for the root device (loading the IOMMU and
+# storage modules it needs), mounts it and switch_root's into it.
+#
+# Kernel command line: root= rootfstype= rootflags= ro rw init= rootdelay=
+#   rd.findroot=0 | findroot=0  do not run findroot: load
+#                               /etc/findroot/fallback-modules and poll for root
+#                               the plain way (findfs, /sys) for rootdelay (10 s)
+#   rd.emergency=shell|poweroff|reboot|panic   what to do when root is not found
+#   panic=N (N != 0)            on failure let the kernel panic (and reboot)
+#   rd.shell=0                  never start a shell: power off instead
+# Lines starting "findroot-init: time" carry /proc/uptime stamps for benchmarks.
+# shellcheck disable=SC2317 # functions are reached through the emergency loop
+
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+umask 022
+
+say() {
+    echo "findroot-init: $*"
+}
+
+now() {
+    # centiseconds since boot, read without forking
+    read -r _up _ </proc/uptime 2>/dev/null || _up=0.00
+    case $_up in
+        *.*) echo $((${_up%.*} * 100 + 1${_up#*.} - 100)) ;;
+        *) echo $((_up * 100)) ;;
+    esac
+}
+
+uptime_s() {
+    read -r _up _ </proc/uptime 2>/dev/null || _up='?'
+    echo "$_up"
+}
+
+is_mounted() {
+    # busybox often has no mountpoint applet; /proc/mounts is enough
+    [ -r /proc/mounts ] && grep -q "^[^ ]* $1 " /proc/mounts
+}
+
+# --- API filesystems ---------------------------------------------------------
+mkdir -p /proc /sys /dev /run /root /tmp 2>/dev/null
+is_mounted /proc || mount -t proc -o nosuid,nodev,noexec proc /proc || say "cannot mount /proc"
+is_mounted /sys || mount -t sysfs -o nosuid,nodev,noexec sysfs /sys || say "cannot mount /sys"
+if ! is_mounted /dev; then
+    if ! mount -t devtmpfs -o mode=0755,nosuid devtmpfs /dev; then
+        # No devtmpfs in this kernel: a tmpfs filled by mdev is the next best thing.
+        say "no devtmpfs, using tmpfs + mdev"
+        mount -t tmpfs -o mode=0755,nosuid tmpfs /dev && mdev -s
+    fi
+fi
+mkdir -p /dev/pts /dev/shm 2>/dev/null
+# Started without /dev/console in the image, the kernel gave us no stdio.
+if [ ! -e /proc/self/fd/1 ] && [ -c /dev/console ]; then
+    exec </dev/console >/dev/console 2>&1
+fi
+T0=$(now)
+say "time start=$(uptime_s)"
+
+# --- command line --------------------------------------------------------------
+ROOT=""
+ROOTFSTYPE=""
+ROOTFLAGS=""
+RWMODE=ro
+INIT=/sbin/init
+ROOTDELAY=""
+USE_FINDROOT=1
+EMERGENCY=""
+PANIC=""
+RDSHELL=1
+CMDLINE=""
+read -r CMDLINE </proc/cmdline 2>/dev/null
+set -f
+for arg in $CMDLINE; do
+    case $arg in
+        root=*) ROOT=${arg#root=} ;;
+        rootfstype=*) ROOTFSTYPE=${arg#rootfstype=} ;;
+        rootflags=*) ROOTFLAGS=${arg#rootflags=} ;;
+        ro) RWMODE=ro ;;
+        rw) RWMODE=rw ;;
+        init=*) INIT=${arg#init=} ;;
+        rootdelay=*) ROOTDELAY=${arg#rootdelay=} ;;
+        rd.findroot=0 | findroot=0) USE_FINDROOT=0 ;;
+        rd.findroot=* | findroot=*) USE_FINDROOT=1 ;;
+        rd.emergency=*) EMERGENCY=${arg#rd.emergency=} ;;
+        panic=*) PANIC=${arg#panic=} ;;
+        rd.shell=0) RDSHELL=0 ;;
+        rd.shell | rd.shell=1) RDSHELL=1 ;;
+    esac
+done
+set +f
+
+# The kernel asks this program for modules it wants itself (ext4 wants crc32c).
+# It must be an absolute path: busybox sh answers "command -v" for its own
+# applets with the bare name, so look along PATH.
+MODPROBE=""
+for _d in /sbin /usr/sbin /bin /usr/bin; do
+    if [ -x "$_d/modprobe" ]; then
+        MODPROBE=$_d/modprobe
+        break
+    fi
+done
+if [ -n "$MODPROBE" ] && [ -w /proc/sys/kernel/modprobe ]; then
+    echo "$MODPROBE" >/proc/sys/kernel/modprobe
+else
+    say "no modprobe found: the kernel cannot load modules it asks for"
+fi
+
+load_module_list() {
+    # one module name per line; '#' comments
+    [ -r "$1" ] || return 0
+    while read -r _m _; do
+        case $_m in '' | '#'*) continue ;; esac
+        modprobe -q "$_m" || say "could not load module $_m"
+    done <"$1"
+}
+
+# Modules the image builder wants loaded in any case.
+load_module_list /etc/findroot/modules
+
+# --- finding root --------------------------------------------------------------
+DEV=""
+FAIL_REASON=""
+
+# Plain resolution, as a generic busybox script does it: only LABEL/UUID
+# (findfs), PARTLABEL (sysfs) and device paths.
+plain_lookup() {
+    case $ROOT in
+        UUID=* | LABEL=*) findfs "$ROOT" 2>/dev/null ;;
+        PARTLABEL=*)
+            for _u in /sys/class/block/*/uevent; do
+                [ -r "$_u" ] || continue
+                if grep -qx "PARTNAME=${ROOT#PARTLABEL=}" "$_u"; then
+                    _d=${_u%/uevent}
+                    echo "/dev/${_d##*/}"
+                    return 0
+                fi
+            done
+            return 1
+            ;;
+        /dev/*) [ -b "$ROOT" ] && echo "$ROOT" ;;
+        *) return 1 ;;
+    esac
+}
+
+plain_resolve() {
+    load_module_list /etc/findroot/fallback-modules
+    _delay=${ROOTDELAY:-10}
+    case $_delay in '' | *[!0-9]*) _delay=10 ;; esac
+    _end=$(($(now) + _delay * 100))
+    while :; do
+        if DEV=$(plain_lookup) && [ -n "$DEV" ]; then
+            return 0
+        fi
+        if [ "$(now)" -ge "$_end" ]; then
+            FAIL_REASON="gave up waiting for root $ROOT after ${_delay} s (plain resolution, findroot not run)"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+findroot_resolve() {
+    DEV=$(findroot)
+    _rc=$?
+    case $_rc in
+        0)
+            [ -n "$DEV" ] && return 0
+            FAIL_REASON="findroot exited 0 but printed no device"
+            ;;
+        1) FAIL_REASON="findroot exited 1: root $ROOT not found" ;;
+        2) FAIL_REASON="findroot exited 2: bad root= spec '$ROOT'" ;;
+        *) FAIL_REASON="findroot exited $_rc" ;;
+    esac
+    return 1
+}
+
+resolve_root() {
+    DEV=""
+    if [ -z "$ROOT" ]; then
+        FAIL_REASON="no root= on the kernel command line"
+        return 1
+    fi
+    if [ "$USE_FINDROOT" = 1 ] && command -v findroot >/dev/null 2>&1; then
+        findroot_resolve
+        return
+    fi
+    if [ "$USE_FINDROOT" = 1 ]; then
+        say "findroot is not in this image; plain resolution"
+    else
+        say "findroot disabled on the command line; plain resolution"
+    fi
+    plain_resolve
+}
+
+mount_root() {
+    _opts=$RWMODE
+    [ -n "$ROOTFLAGS" ] && _opts="$_opts,$ROOTFLAGS"
+    _type=$ROOTFSTYPE
+    if [ -z "$_type" ] && command -v blkid >/dev/null 2>&1; then
+        # util-linux and busybox blkid both print TYPE="..."
+        _type=$(blkid "$DEV" 2>/dev/null | sed -n 's/.* TYPE="\([^"]*\)".*/\1/p')
+    fi
+    if [ -n "$_type" ]; then
+        # mount -t makes the kernel request fs-$_type itself, through modprobe
+        mount -t "$_type" -o "$_opts" "$DEV" /root && return 0
+        modprobe -q "$_type" 2>/dev/null && mount -t "$_type" -o "$_opts" "$DEV" /root && return 0
+    else
+        mount -o "$_opts" "$DEV" /root 2>/dev/null && return 0
+        # busybox mount only tries types in /proc/filesystems: load the usual ones
+        for _t in ext4 xfs btrfs f2fs vfat; do
+            modprobe -q "$_t" 2>/dev/null || continue
+            mount -t "$_t" -o "$_opts" "$DEV" /root 2>/dev/null && return 0
+        done
+    fi
+    FAIL_REASON="could not mount $DEV on /root (type ${_type:-unknown}, options $_opts)"
+    return 1
+}
+
+emergency() {
+    say "time fail=$(uptime_s)"
+    say "ERROR: $FAIL_REASON"
+    if command -v findroot >/dev/null 2>&1; then
+        say "findroot diagnose:"
+        findroot diagnose 2>&1
+    else
+        say "block devices: $(awk 'NR > 2 {printf "%s ", $4}' /proc/partitions 2>/dev/null)"
+        [ -r /sys/kernel/debug/devices_deferred ] && cat /sys/kernel/debug/devices_deferred
+    fi
+    _action=$EMERGENCY
+    if [ -z "$_action" ]; then
+        if [ -n "$PANIC" ] && [ "$PANIC" != 0 ]; then
+            _action=panic
+        elif [ "$RDSHELL" = 0 ]; then
+            _action=poweroff
+        else
+            _action=shell
+        fi
+    fi
+    say "emergency action: $_action"
+    case $_action in
+        poweroff | halt)
+            sync
+            poweroff -f
+            ;;
+        reboot)
+            sync
+            reboot -f
+            ;;
+        panic)
+            # Exiting PID 1 panics the kernel, which then honours panic=.
+            exit 1
+            ;;
+        *)
+            say "starting a shell; exit it to try again"
+            if command -v setsid >/dev/null 2>&1 && command -v cttyhack >/dev/null 2>&1; then
+                setsid cttyhack sh
+            else
+                sh
+            fi
+            ;;
+    esac
+}
+
+while :; do
+    if resolve_root; then
+        _t=$(now)
+        say "time root=$(uptime_s) dev=$DEV after=$(((_t - T0) / 100)).$(printf '%02d' $(((_t - T0) % 100))) s"
+        if mount_root; then
+            break
+        fi
+    fi
+    emergency
+done
+
+# --- hand over -----------------------------------------------------------------
+if [ ! -x "/root$INIT" ] && [ ! -L "/root$INIT" ]; then
+    for _i in /sbin/init /etc/init /bin/init /bin/sh; do
+        if [ -x "/root$_i" ] || [ -L "/root$_i" ]; then
+            say "no $INIT on root, using $_i"
+            INIT=$_i
+            break
+        fi
+    done
+fi
+for _fs in /dev /proc /sys /run; do
+    is_mounted "$_fs" || continue
+    if [ -d "/root$_fs" ]; then
+        mount --move "$_fs" "/root$_fs" 2>/dev/null || umount -l "$_fs" 2>/dev/null
+    else
+        umount -l "$_fs" 2>/dev/null
+    fi
+done
+# After the moves /dev/console is under /root/dev; switch_root reopens nothing.
+exec switch_root /root "$INIT"

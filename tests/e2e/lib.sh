@@ -1,0 +1,474 @@
+# shellcheck shell=sh
+# Shared library for findroot's boot tests: real Debian kernels under QEMU.
+# Source it (". tests/e2e/lib.sh"); it defines functions and sets nothing else
+# except the defaults below. POSIX sh; every function returns non-zero on error
+# and prints its complaint on stderr prefixed "e2e:".
+#
+# Environment (all optional):
+#   FINDROOT_CACHE    cache root, default $HOME/.cache/findroot (kernels/ below it)
+#   E2E_BOOT_TIMEOUT  hard limit for one QEMU boot in seconds, default 120
+#   E2E_KEEP          1 = keep temp dirs (logs, images) for post-mortem
+#   E2E_QEMU          QEMU binary, default qemu-system-x86_64
+#
+# Functions:
+#   e2e_log MSG...                 message on stderr
+#   ensure_packages PKG...         apt-get install -y only the missing ones
+#                                  (apt-get update once if a package is unknown)
+#   ensure_e2e_tools               the packages the x86 boot tests need
+#   get_kernel FLAVOR              "6.12" (newest linux-image-6.12*-amd64-unsigned),
+#                                  "6.1" (newest linux-image-6.1.0-N-amd64-unsigned),
+#                                  "6.12-cloud", "6.12-arm64", "6.1-arm64", or an exact
+#                                  package name. Downloads with apt-get download,
+#                                  unpacks with dpkg-deb -x into
+#                                  $FINDROOT_CACHE/kernels/<package>, runs depmod -b,
+#                                  prints that dir. Cached; safe to run concurrently.
+#   kernel_release KDIR            the uname -r of an unpacked kernel (from lib/modules)
+#   kernel_image KDIR              path of its vmlinuz
+#   kernel_modules KDIR NAME...    module files (absolute, as shipped) for NAME and their
+#                                  dependencies, one per line; builtins skipped
+#   mkinitramfs_busybox [opts] OUT KDIR
+#        -i FILE    the /init (default: hooks/findroot-init.sh of this repo)
+#        -f FILE    findroot binary to include as /sbin/findroot (+ ldd libs, loader)
+#        -m "MODS"  modules (with deps) to include; default $E2E_DEFAULT_MODULES
+#        -a SRC:DST extra file (repeatable); DST inside the image
+#        -z gzip|zstd  compression (default gzip)
+#      Builds a newc cpio: static busybox (busybox-static) with --install symlinks,
+#      modules kept .ko.xz as Debian ships them plus modules.builtin*/order and a
+#      depmod run on the image tree, /dev/console, /etc/findroot/fallback-modules.
+#   make_rootfs_dir DIR MARKER     a tiny root tree whose /sbin/init prints
+#                                  "<MARKER> <uptime>" on the console and powers off
+#   mkfs_ext4_image IMG SIZE_MB DIR [LABEL] [UUID]
+#                                  ext4 image populated from DIR (mkfs.ext4 -d: no
+#                                  loop devices, no root needed)
+#   mkdisk_gpt DISK SIZE_MB PARTIMG [PARTLABEL] [PARTUUID]
+#                                  raw GPT disk (sgdisk) whose partition 1 starts at
+#                                  1 MiB and holds PARTIMG (dd at the offset)
+#   mkdisk_blank DISK SIZE_MB      a GPT disk with one empty partition (a decoy)
+#   e2e_tmpdir NAME                make and print a fresh temp dir (removed by
+#                                  e2e_cleanup unless E2E_KEEP=1)
+#   run_qemu LOG [-T SEC] [-Q QMPSOCK] [-U] -- QEMU-ARGS...
+#                                  q35, TCG, -smp 1, -m 512, -nographic, -no-reboot,
+#                                  serial to LOG, killed after -T (default
+#                                  E2E_BOOT_TIMEOUT) seconds; -U = OVMF (UEFI).
+#                                  Returns 0 when QEMU exited by itself, 124 on timeout.
+#                                  With -Q the QMP socket is created; run it in the
+#                                  background and use qmp_cmd meanwhile.
+#   qmp_cmd SOCK JSON...           send QMP commands (capabilities handshake done)
+#   uptime_of LOG TAG              the guest uptime printed after TAG in LOG
+#   verdict SCENARIO PASS|FAIL SECONDS REASON
+#                                  print "E2E <scenario> PASS|FAIL <s> <reason>" on
+#                                  stdout and return 0 for PASS, 1 for FAIL
+
+: "${FINDROOT_CACHE:=${HOME:-/root}/.cache/findroot}"
+: "${E2E_BOOT_TIMEOUT:=120}"
+: "${E2E_QEMU:=qemu-system-x86_64}"
+# Storage, IOMMU and filesystem modules a generic busybox image carries.
+E2E_DEFAULT_MODULES="virtio_iommu virtio_blk virtio_scsi sd_mod nvme ahci ext4 crc32c_generic crc32c_intel"
+
+e2e_log() {
+    printf 'e2e: %s\n' "$*" >&2
+}
+
+# The repository root: $E2E_REPO, else the first directory above the calling
+# script (or the current one) that holds hooks/findroot-init.sh.
+e2e_repo_root() {
+    if [ -n "${E2E_REPO:-}" ]; then
+        printf '%s\n' "$E2E_REPO"
+        return 0
+    fi
+    for start in "$(dirname -- "$0")" "$PWD"; do
+        d=$(CDPATH='' cd -- "$start" 2>/dev/null && pwd) || continue
+        while [ -n "$d" ] && [ "$d" != / ]; do
+            if [ -f "$d/hooks/findroot-init.sh" ]; then
+                printf '%s\n' "$d"
+                return 0
+            fi
+            d=$(dirname -- "$d")
+        done
+    done
+    e2e_log "cannot find the repository root; set E2E_REPO"
+    return 1
+}
+
+ensure_packages() {
+    # one dpkg-query for all: it is slow on a loaded machine
+    installed=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null |
+        awk '/ install ok installed$/ {print $1}' | tr '\n' ' ')
+    missing=""
+    for p in "$@"; do
+        case " $installed " in
+            *" $p "*) ;;
+            *) missing="$missing $p" ;;
+        esac
+    done
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        e2e_log "missing packages:$missing (need root to install)"
+        return 1
+    fi
+    e2e_log "installing:$missing"
+    # shellcheck disable=SC2086 # word splitting of the package list is wanted
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || return 1
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2 || return 1
+    fi
+}
+
+ensure_e2e_tools() {
+    ensure_packages qemu-system-x86 busybox-static e2fsprogs gdisk ovmf kmod cpio xz-utils zstd util-linux
+}
+
+# Newest package matching an extended regex, by version-aware sort of names.
+_e2e_newest_pkg() {
+    apt-cache search --names-only "$1" 2>/dev/null | awk '{print $1}' | grep -E "$1" | sort -V -r
+}
+
+_e2e_kernel_candidates() {
+    case "$1" in
+        6.12) _e2e_newest_pkg '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$' ;;
+        6.12-cloud) _e2e_newest_pkg '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-cloud-amd64-unsigned$' ;;
+        6.12-arm64) _e2e_newest_pkg '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-arm64-unsigned$' ;;
+        6.1) _e2e_newest_pkg '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
+        6.1-arm64) _e2e_newest_pkg '^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$' ;;
+        linux-image-*) printf '%s\n' "$1" ;;
+        *)
+            e2e_log "unknown kernel flavour '$1'"
+            return 1
+            ;;
+    esac
+}
+
+get_kernel() {
+    flavor=$1
+    kroot="$FINDROOT_CACHE/kernels"
+    mkdir -p "$kroot" || return 1
+    cands=$(_e2e_kernel_candidates "$flavor") || return 1
+    if [ -z "$cands" ]; then
+        # The package lists may be missing or stale: refresh once and retry.
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -q >&2 || true
+        fi
+        cands=$(_e2e_kernel_candidates "$flavor") || return 1
+    fi
+    if [ -z "$cands" ]; then
+        e2e_log "no package found for kernel flavour '$flavor'"
+        return 1
+    fi
+    case "$flavor" in *arm64*) arch=arm64 ;; *) arch=amd64 ;; esac
+    # Concurrent tests wait for one another here; flock comes with util-linux.
+    (
+        flock 9 || exit 1
+        for pkg in $cands; do
+            # Debian's kernel package names carry the ABI: the name is the key.
+            dir="$kroot/$pkg"
+            if [ -f "$dir/.complete" ]; then
+                printf '%s\n' "$dir"
+                exit 0
+            fi
+            ver=$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')
+            if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+                continue
+            fi
+            work=$(mktemp -d "$kroot/.dl.XXXXXX") || exit 1
+            chmod 0777 "$work" # apt-get download drops to the _apt user
+            spec=$pkg
+            [ "$arch" = amd64 ] || spec="$pkg:$arch"
+            e2e_log "downloading $spec $ver"
+            if (cd "$work" && apt-get download -q "$spec" >&2 2>&1) &&
+                deb=$(find "$work" -maxdepth 1 -name '*.deb' | head -n 1) && [ -n "$deb" ] &&
+                mkdir -p "$work/root" && dpkg-deb -x "$deb" "$work/root"; then
+                rel=$(kernel_release "$work/root")
+                if [ -z "$rel" ] || ! depmod -b "$work/root" "$rel"; then
+                    e2e_log "depmod failed for $pkg"
+                    rm -rf "$work"
+                    continue
+                fi
+                rm -f "$deb"
+                rm -rf "$dir"
+                printf '%s\n' "$ver" >"$work/root/.version"
+                mv "$work/root" "$dir" && rm -rf "$work" && : >"$dir/.complete" || exit 1
+                printf '%s\n' "$dir"
+                exit 0
+            fi
+            e2e_log "could not get $pkg $ver; trying an older one"
+            rm -rf "$work"
+        done
+        e2e_log "no kernel could be downloaded for '$flavor'"
+        exit 1
+    ) 9>"$kroot/.lock"
+}
+
+kernel_release() {
+    find "$1/lib/modules" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort | head -n 1
+}
+
+kernel_image() {
+    rel=$(kernel_release "$1")
+    if [ -f "$1/boot/vmlinuz-$rel" ]; then
+        printf '%s\n' "$1/boot/vmlinuz-$rel"
+    else
+        find "$1/boot" -maxdepth 1 -name 'vmlinu*' | head -n 1
+    fi
+}
+
+kernel_modules() {
+    kdir=$1
+    shift
+    rel=$(kernel_release "$kdir")
+    for m in "$@"; do
+        # modprobe -D prints "insmod /path" for each module and "builtin NAME" for
+        # built-in ones; unknown modules are skipped quietly (not every kernel has all).
+        modprobe -d "$kdir" -S "$rel" -D "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'
+    done | awk '!seen[$0]++'
+}
+
+_e2e_copy_with_libs() {
+    # _e2e_copy_with_libs SRC DEST_IN_STAGE STAGE: a binary with its shared libraries.
+    src=$1
+    dst=$2
+    stage=$3
+    mkdir -p "$stage/$(dirname "$dst")"
+    cp -L "$src" "$stage/$dst" || return 1
+    chmod 0755 "$stage/$dst"
+    # "not a dynamic executable" (static) prints nothing we keep.
+    ldd "$src" 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}' |
+        while read -r lib; do
+            [ -e "$stage$lib" ] && continue
+            mkdir -p "$stage$(dirname "$lib")"
+            cp -L "$lib" "$stage$lib"
+        done
+}
+
+mkinitramfs_busybox() {
+    init="$(e2e_repo_root)/hooks/findroot-init.sh"
+    fr=""
+    mods=$E2E_DEFAULT_MODULES
+    extras=""
+    comp=gzip
+    OPTIND=1
+    while getopts i:f:m:a:z: opt; do
+        case $opt in
+            i) init=$OPTARG ;;
+            f) fr=$OPTARG ;;
+            m) mods=$OPTARG ;;
+            a) extras="$extras $OPTARG" ;;
+            z) comp=$OPTARG ;;
+            *) return 2 ;;
+        esac
+    done
+    shift $((OPTIND - 1))
+    out=$1
+    kdir=$2
+    rel=$(kernel_release "$kdir")
+    [ -n "$rel" ] || { e2e_log "no kernel in $kdir"; return 1; }
+    stage=$(mktemp -d "${TMPDIR:-/tmp}/e2e-initramfs.XXXXXX") || return 1
+    (
+        set -e
+        cd "$stage"
+        mkdir -p bin sbin usr/bin usr/sbin dev proc sys root run tmp etc/findroot "lib/modules/$rel"
+        cp /bin/busybox bin/busybox
+        # Symlinks for every applet, made on the host: the static binary lists them.
+        for path in $(/bin/busybox --list-full); do
+            [ -e "$path" ] || [ -L "$path" ] || ln -s /bin/busybox "$path" 2>/dev/null || true
+        done
+        cp "$init" init
+        chmod 0755 init
+        if [ -n "$fr" ]; then
+            _e2e_copy_with_libs "$fr" /sbin/findroot "$stage"
+        fi
+        mdir="$kdir/lib/modules/$rel"
+        # shellcheck disable=SC2086 # the module list is space separated
+        kernel_modules "$kdir" $mods | while read -r f; do
+            relpath=${f#"$mdir"/}
+            mkdir -p "lib/modules/$rel/$(dirname "$relpath")"
+            cp "$f" "lib/modules/$rel/$relpath"
+        done
+        for f in modules.order modules.builtin modules.builtin.modinfo; do
+            [ -f "$mdir/$f" ] && cp "$mdir/$f" "lib/modules/$rel/"
+        done
+        depmod -b "$stage" "$rel"
+        # What a generic busybox image would modprobe when findroot is not run.
+        printf '%s\n' virtio_blk virtio_scsi sd_mod nvme ahci >etc/findroot/fallback-modules
+        for e in $extras; do
+            s=${e%%:*}
+            d=${e#*:}
+            mkdir -p "./$(dirname "$d")"
+            cp "$s" "./$d"
+        done
+        # The kernel opens /dev/console before devtmpfs exists; without the node
+        # /init has no stdout (the hook re-opens it after mounting devtmpfs too).
+        mknod -m 600 dev/console c 5 1 2>/dev/null || true
+        mknod -m 666 dev/null c 1 3 2>/dev/null || true
+    ) || { rm -rf "$stage"; return 1; }
+    case $comp in
+        zstd) cmd="zstd -q -19 -T0" ;;
+        *) cmd="gzip -6" ;;
+    esac
+    (cd "$stage" && find . -print | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | $cmd) >"$out"
+    rc=$?
+    rm -rf "$stage"
+    return $rc
+}
+
+make_rootfs_dir() {
+    dir=$1
+    marker=$2
+    mkdir -p "$dir/bin" "$dir/sbin" "$dir/dev" "$dir/proc" "$dir/sys" "$dir/run" "$dir/tmp" "$dir/etc" || return 1
+    cp /bin/busybox "$dir/bin/busybox" || return 1
+    ln -sf busybox "$dir/bin/sh"
+    # /proc was moved here by the hook; mount it anyway in case it was not.
+    cat >"$dir/sbin/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc 2>/dev/null
+read -r up _ </proc/uptime
+echo "$marker \$up"
+/bin/busybox cat /proc/cmdline
+/bin/busybox mount | /bin/busybox grep ' / '
+/bin/busybox sync
+/bin/busybox poweroff -f
+EOF
+    chmod 0755 "$dir/sbin/init"
+    printf 'ID=findroot-e2e\nNAME="findroot e2e root"\n' >"$dir/etc/os-release"
+}
+
+mkfs_ext4_image() {
+    img=$1
+    size=$2
+    dir=$3
+    label=${4:-}
+    uuid=${5:-}
+    rm -f "$img"
+    set -- -q -F -t ext4 -d "$dir"
+    [ -n "$label" ] && set -- "$@" -L "$label"
+    [ -n "$uuid" ] && set -- "$@" -U "$uuid"
+    mkfs.ext4 "$@" "$img" "${size}M" >/dev/null 2>&1 || mkfs.ext4 "$@" "$img" "${size}M" >&2
+}
+
+mkdisk_gpt() {
+    disk=$1
+    size=$2
+    part=$3
+    plabel=${4:-root}
+    puuid=${5:-R}
+    psize=$(( ($(stat -c %s "$part") + 511) / 512 ))
+    rm -f "$disk"
+    truncate -s "${size}M" "$disk" || return 1
+    sgdisk -o -n "1:2048:+$psize" -t 1:8300 -c "1:$plabel" -u "1:$puuid" "$disk" >/dev/null || return 1
+    dd if="$part" of="$disk" bs=512 seek=2048 conv=notrunc,sparse status=none
+}
+
+mkdisk_blank() {
+    disk=$1
+    size=$2
+    rm -f "$disk"
+    truncate -s "${size}M" "$disk" || return 1
+    sgdisk -o -n 1:2048:0 -t 1:8300 -c 1:data "$disk" >/dev/null
+}
+
+e2e_tmpdir() {
+    d=$(mktemp -d "${TMPDIR:-/tmp}/findroot-e2e-$1.XXXXXX") || return 1
+    printf '%s\n' "$d"
+}
+
+e2e_cleanup() {
+    # e2e_cleanup DIR...: remove temp dirs unless E2E_KEEP=1
+    if [ "${E2E_KEEP:-0}" = 1 ]; then
+        e2e_log "kept: $*"
+        return 0
+    fi
+    for d in "$@"; do
+        case $d in
+            */findroot-e2e-*) rm -rf "$d" ;;
+        esac
+    done
+}
+
+run_qemu() {
+    log=$1
+    shift
+    tmo=$E2E_BOOT_TIMEOUT
+    qmp=""
+    uefi=0
+    while [ $# -gt 0 ]; do
+        case $1 in
+            -T) tmo=$2; shift 2 ;;
+            -Q) qmp=$2; shift 2 ;;
+            -U) uefi=1; shift ;;
+            --) shift; break ;;
+            *) break ;;
+        esac
+    done
+    set -- -M q35 -accel tcg -smp 1 -m 512 -nographic -no-reboot -nodefaults \
+        -serial "file:$log" -monitor none "$@"
+    if [ -n "$qmp" ]; then
+        set -- -qmp "unix:$qmp,server=on,wait=off" "$@"
+    fi
+    if [ "$uefi" = 1 ]; then
+        vars="$log.OVMF_VARS.fd"
+        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$vars" || return 1
+        set -- -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+            -drive "if=pflash,format=raw,unit=1,file=$vars" "$@"
+    fi
+    : >"$log"
+    # timeout(1) sends TERM, then KILL 5 s later: a hung guest always ends.
+    timeout -k 5 "$tmo" "$E2E_QEMU" "$@" </dev/null >"$log.qemu" 2>&1
+    rc=$?
+    [ "$uefi" = 1 ] && rm -f "$log.OVMF_VARS.fd"
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        return 124
+    fi
+    if [ "$rc" != 0 ]; then
+        e2e_log "qemu exited $rc: $(tail -n 3 "$log.qemu")"
+    fi
+    return "$rc"
+}
+
+qmp_cmd() {
+    sock=$1
+    shift
+    {
+        printf '{"execute":"qmp_capabilities"}\n'
+        for c in "$@"; do
+            printf '%s\n' "$c"
+            sleep 0.2
+        done
+        sleep 0.5
+    } | _e2e_unix_connect "$sock"
+}
+
+_e2e_unix_connect() {
+    # python3 is not always there; socat and nc flavours vary. Prefer what exists.
+    if command -v socat >/dev/null 2>&1; then
+        socat - "UNIX-CONNECT:$1"
+    elif command -v python3 >/dev/null 2>&1; then
+        python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read())
+s.settimeout(2)
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        sys.stdout.buffer.write(b)
+except socket.timeout:
+    pass
+' "$1"
+    else
+        e2e_log "need socat or python3 for QMP"
+        return 1
+    fi
+}
+
+uptime_of() {
+    # first number after TAG on a console line
+    tr -d '\r' <"$1" | awk -v tag="$2" '{ i = index($0, tag); if (i) { s = substr($0, i + length(tag)); n = split(s, f, " "); for (j = 1; j <= n; j++) if (f[j] ~ /^[0-9]+(\.[0-9]+)?$/) { print f[j]; exit } } }'
+}
+
+verdict() {
+    printf 'E2E %s %s %s %s\n' "$1" "$2" "$3" "$4"
+    [ "$2" = PASS ]
+}

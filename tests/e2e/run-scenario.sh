@@ -1,0 +1,265 @@
+#!/bin/sh
+# One boot test: builds a busybox initramfs with findroot and the hook, disk
+# images with real mkfs/sgdisk, boots a Debian kernel under QEMU (q35, TCG) and
+# prints one verdict line "E2E <scenario> PASS|FAIL <seconds> <reason>".
+#
+# usage: run-scenario.sh [-f FINDROOT] [-i INIT] [-x CMDLINE] [-r] SCENARIO
+#   -f FINDROOT  findroot binary to put in the image (default: none, then the
+#                hook resolves root the plain way)
+#   -i INIT      another /init (the benchmark's oracle)
+#   -x CMDLINE   more kernel command line
+#   -r           report the guest "time" stamps: adds "start=.. root=.." to the
+#                reason (the benchmark parses them)
+# Scenarios (run with -l to list): see scenario_setup below. A "neg-" prefix
+# boots the same image with findroot=0 and passes only when root does NOT appear.
+# Exit: 0 PASS, 1 FAIL, 2 usage, 77 skipped (kernel could not be had).
+
+set -u
+E2E_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+E2E_REPO=${E2E_REPO:-$(CDPATH='' cd -- "$E2E_DIR/../.." && pwd)}
+export E2E_REPO
+# shellcheck source=tests/e2e/lib.sh
+. "$E2E_DIR/lib.sh"
+
+SCENARIOS="blk-uuid-iommu scsi-label-rootport-iommu partuuid-second-disk-iommu
+partlabel-second-disk-iommu blk-uuid-noiommu kernel61-iommu ovmf-iommu hotplug-iommu
+bogus-uuid-iommu"
+
+FINDROOT=""
+INIT=""
+XCMD=""
+REPORT=0
+while getopts f:i:x:rl opt; do
+    case $opt in
+        f) FINDROOT=$OPTARG ;;
+        i) INIT=$OPTARG ;;
+        x) XCMD=$OPTARG ;;
+        r) REPORT=1 ;;
+        l)
+            for s in $SCENARIOS; do echo "$s"; done
+            for s in $SCENARIOS; do
+                case $s in *-iommu) [ "$s" = bogus-uuid-iommu ] || echo "neg-$s" ;; esac
+            done
+            exit 0
+            ;;
+        *) exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+[ $# = 1 ] || { echo "usage: $0 [-f FINDROOT] [-i INIT] [-x CMDLINE] [-r] SCENARIO" >&2; exit 2; }
+NAME=$1
+BASE=${NAME#neg-}
+NEG=0
+[ "$BASE" != "$NAME" ] && NEG=1
+# shellcheck disable=SC2086 # flatten the newlines of the list
+set -- $SCENARIOS
+case " $* " in
+    *" $BASE "*) ;;
+    *) echo "unknown scenario $BASE" >&2; exit 2 ;;
+esac
+if [ -n "$FINDROOT" ] && [ ! -x "$FINDROOT" ]; then
+    echo "findroot binary $FINDROOT is not executable" >&2
+    exit 2
+fi
+
+T_BEGIN=$(date +%s)
+elapsed() { echo $(($(date +%s) - T_BEGIN)); }
+
+ensure_e2e_tools || { verdict "$NAME" FAIL "$(elapsed)" "could not install the tools"; exit 1; }
+
+W=$(e2e_tmpdir "$NAME") || exit 1
+QPID=""
+cleanup() {
+    if [ -n "$QPID" ]; then
+        kill "$QPID" 2>/dev/null
+        wait "$QPID" 2>/dev/null
+    fi
+    e2e_cleanup "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# --- the scenario table ---------------------------------------------------------
+KFLAVOR=6.12
+IOMMU=1
+UEFI=0
+DISKS=""        # "bus:file" entries, see devices()
+ROOTSPEC=""
+EXPECT_DEV=""   # node the hook must report
+HOTPLUG=0
+BOGUS=0
+CMD_EXTRA=""
+NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+MARKER="FINDROOT-E2E-ROOT-REACHED-$NONCE"
+FS_UUID=$(cat /proc/sys/kernel/random/uuid)
+PART_UUID=$(cat /proc/sys/kernel/random/uuid)
+FS_LABEL="e2eroot"
+PART_LABEL="e2e-root-part"
+
+case $BASE in
+    blk-uuid-iommu)
+        DISKS="blk:root"; ROOTSPEC="UUID=$FS_UUID"; EXPECT_DEV=/dev/vda1 ;;
+    scsi-label-rootport-iommu)
+        DISKS="scsi-rp:root"; ROOTSPEC="LABEL=$FS_LABEL"; EXPECT_DEV=/dev/sda1 ;;
+    partuuid-second-disk-iommu)
+        DISKS="blk:decoy blk:root"; ROOTSPEC="PARTUUID=$PART_UUID"; EXPECT_DEV=/dev/vdb1 ;;
+    partlabel-second-disk-iommu)
+        DISKS="blk:decoy blk:root"; ROOTSPEC="PARTLABEL=$PART_LABEL"; EXPECT_DEV=/dev/vdb1 ;;
+    blk-uuid-noiommu)
+        IOMMU=0; DISKS="blk:root"; ROOTSPEC="UUID=$FS_UUID"; EXPECT_DEV=/dev/vda1 ;;
+    kernel61-iommu)
+        KFLAVOR=6.1; DISKS="blk:root"; ROOTSPEC="UUID=$FS_UUID"; EXPECT_DEV=/dev/vda1 ;;
+    ovmf-iommu)
+        UEFI=1; DISKS="blk:root"; ROOTSPEC="UUID=$FS_UUID"; EXPECT_DEV=/dev/vda1 ;;
+    hotplug-iommu)
+        HOTPLUG=1; DISKS=""; ROOTSPEC="UUID=$FS_UUID"; EXPECT_DEV=/dev/vda1
+        CMD_EXTRA="findroot.timeout=60" ;;
+    bogus-uuid-iommu)
+        BOGUS=1; DISKS="blk:root"; ROOTSPEC="UUID=0badc0de-dead-4bad-8bad-0123456789ab"
+        CMD_EXTRA="findroot.timeout=8" ;;
+esac
+# 6.1 ignores VIOT: with findroot=0 it boots, so its negative proves nothing.
+if [ "$NEG" = 1 ] && { [ "$IOMMU" = 0 ] || [ "$KFLAVOR" = 6.1 ] || [ "$BOGUS" = 1 ]; }; then
+    echo "scenario $NAME has no negative control" >&2
+    exit 2
+fi
+
+# --- kernel, images --------------------------------------------------------------
+if ! KDIR=$(get_kernel "$KFLAVOR"); then
+    verdict "$NAME" FAIL "$(elapsed)" "kernel-$KFLAVOR-unavailable"
+    exit 77
+fi
+KIMG=$(kernel_image "$KDIR")
+
+set -- -m "$E2E_DEFAULT_MODULES"
+[ -n "$FINDROOT" ] && set -- "$@" -f "$FINDROOT"
+[ -n "$INIT" ] && set -- "$@" -i "$INIT"
+if ! mkinitramfs_busybox "$@" "$W/initrd.img" "$KDIR"; then
+    verdict "$NAME" FAIL "$(elapsed)" "initramfs-build-failed"
+    exit 1
+fi
+if ! { make_rootfs_dir "$W/rootdir" "$MARKER" &&
+    mkfs_ext4_image "$W/root.ext4" 24 "$W/rootdir" "$FS_LABEL" "$FS_UUID" &&
+    mkdisk_gpt "$W/root.img" 32 "$W/root.ext4" "$PART_LABEL" "$PART_UUID" &&
+    mkdisk_blank "$W/decoy.img" 8; }; then
+    verdict "$NAME" FAIL "$(elapsed)" "disk-build-failed"
+    exit 1
+fi
+rm -f "$W/root.ext4"
+
+# --- QEMU command line -------------------------------------------------------------
+set -- -kernel "$KIMG" -initrd "$W/initrd.img"
+[ "$IOMMU" = 1 ] && set -- "$@" -device virtio-iommu-pci
+n=0
+for d in $DISKS; do
+    bus=${d%%:*}
+    f="$W/${d#*:}.img"
+    set -- "$@" -blockdev "driver=raw,node-name=d$n,file.driver=file,file.filename=$f"
+    case $bus in
+        blk) set -- "$@" -device "virtio-blk-pci,drive=d$n" ;;
+        scsi-rp)
+            set -- "$@" -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 \
+                -device virtio-scsi-pci,id=scsi0,bus=rp1 \
+                -device "scsi-hd,drive=d$n,bus=scsi0.0" ;;
+    esac
+    n=$((n + 1))
+done
+if [ "$HOTPLUG" = 1 ]; then
+    set -- "$@" -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4
+fi
+CMDLINE="console=ttyS0 panic=-1 root=$ROOTSPEC $CMD_EXTRA"
+[ "$NEG" = 1 ] && CMDLINE="$CMDLINE findroot=0"
+[ -n "$XCMD" ] && CMDLINE="$CMDLINE $XCMD"
+set -- "$@" -append "$CMDLINE"
+RUNQ=""
+[ "$UEFI" = 1 ] && RUNQ="-U"
+LOG="$W/console.log"
+
+if [ "$HOTPLUG" = 1 ]; then
+    QMP="$W/qmp.sock"
+    # shellcheck disable=SC2086 # RUNQ is empty or one option
+    run_qemu "$LOG" -Q "$QMP" $RUNQ -- "$@" &
+    QPID=$!
+    # Wait for /init to start, then 3 s more, then plug the disk in.
+    i=0
+    while ! grep -q 'findroot-init: time start=' "$LOG" 2>/dev/null; do
+        i=$((i + 1))
+        if [ $i -gt $((E2E_BOOT_TIMEOUT * 5)) ] || ! kill -0 "$QPID" 2>/dev/null; then
+            break
+        fi
+        sleep 0.2
+    done
+    sleep 3
+    echo "e2e: hot-adding the root disk" >&2
+    qmp_cmd "$QMP" \
+        "{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"raw\",\"node-name\":\"hp0\",\"file\":{\"driver\":\"file\",\"filename\":\"$W/root.img\"}}}" \
+        '{"execute":"device_add","arguments":{"driver":"virtio-blk-pci","id":"hpdisk","drive":"hp0","bus":"rp1"}}' \
+        >"$W/qmp.out" 2>&1
+    wait "$QPID"
+    RC=$?
+    QPID=""
+    grep -q '"error"' "$W/qmp.out" && echo "e2e: QMP said: $(cat "$W/qmp.out")" >&2
+else
+    # shellcheck disable=SC2086
+    run_qemu "$LOG" $RUNQ -- "$@"
+    RC=$?
+fi
+
+# --- verdict ------------------------------------------------------------------------
+SECS=$(elapsed)
+CLEAN="$W/console.txt"
+tr -d '\r' <"$LOG" >"$CLEAN"
+T_START=$(uptime_of "$CLEAN" 'findroot-init: time start=')
+T_ROOT=$(uptime_of "$CLEAN" 'findroot-init: time root=')
+T_FAIL=$(uptime_of "$CLEAN" 'findroot-init: time fail=')
+STAMPS=""
+[ "$REPORT" = 1 ] && STAMPS=" start=${T_START:-none} root=${T_ROOT:-none} fail=${T_FAIL:-none}"
+REACHED=0
+grep -q "^$MARKER" "$CLEAN" && REACHED=1
+
+show_log() {
+    echo "---- console (last 60 lines) ----" >&2
+    tail -n 60 "$CLEAN" >&2
+    echo "---- end of console ----" >&2
+}
+
+fail() {
+    show_log
+    verdict "$NAME" FAIL "$SECS" "$1$STAMPS"
+    exit 1
+}
+
+[ "$RC" = 124 ] && fail "timeout-after-${E2E_BOOT_TIMEOUT}s"
+[ -n "$T_START" ] || fail "init-never-started(qemu-rc=$RC)"
+
+if [ "$NEG" = 1 ]; then
+    [ "$REACHED" = 0 ] || fail "root-appeared-without-findroot(bug-not-reproduced)"
+    grep -q 'findroot-init: ERROR: gave up waiting for root' "$CLEAN" || fail "hook-did-not-give-up"
+    grep -q 'findroot disabled' "$CLEAN" || fail "findroot-was-not-skipped"
+    verdict "$NAME" PASS "$SECS" "root-absent-as-expected(gave-up-at=${T_FAIL:-?})$STAMPS"
+    exit 0
+fi
+
+if [ "$BOGUS" = 1 ]; then
+    [ "$REACHED" = 0 ] || fail "root-reached-with-bogus-uuid"
+    grep -q 'findroot-init: ERROR: findroot exited 1' "$CLEAN" || fail "no-findroot-exit-1-reported"
+    grep -q 'findroot-init: findroot diagnose:' "$CLEAN" || fail "no-diagnose-run"
+    # The diagnosis must say something about the device or root (wording is free).
+    sed -n '/findroot-init: findroot diagnose:/,/findroot-init: emergency action/p' "$CLEAN" |
+        grep -qiE 'virtio|root|uuid|vda' || fail "diagnosis-says-nothing-useful"
+    # findroot.timeout=8: it must have given up within 8 s plus slack (TCG, load).
+    if [ -n "$T_FAIL" ]; then
+        waited=$(awk -v a="$T_START" -v b="$T_FAIL" 'BEGIN { printf "%d", b - a }')
+        [ "$waited" -le 30 ] || fail "gave-up-too-late(${waited}s)"
+    fi
+    verdict "$NAME" PASS "$SECS" "failed-with-diagnosis(start=$T_START,fail=${T_FAIL:-?})$STAMPS"
+    exit 0
+fi
+
+[ "$REACHED" = 1 ] || fail "root-not-reached"
+if [ -n "$EXPECT_DEV" ]; then
+    grep -q "findroot-init: time root=.* dev=$EXPECT_DEV" "$CLEAN" ||
+        fail "wrong-root-device(want-$EXPECT_DEV)"
+    grep -q "^$EXPECT_DEV on / type ext4 (ro" "$CLEAN" || fail "root-not-mounted-read-only-from-$EXPECT_DEV"
+fi
+verdict "$NAME" PASS "$SECS" "root-reached(start=$T_START,root=$T_ROOT)$STAMPS"
