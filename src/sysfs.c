@@ -130,7 +130,10 @@ int fr_write_attr(const char *path, const char *value)
     ssize_t n;
     int fd;
 
-    fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_TRUNC as in the shell's "echo 1 > attr": sysfs ignores it, and a
+     * fixture file then holds just what was written. No O_CREAT: a missing
+     * attribute is an answer, not something to make. */
+    fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return -errno;
     /* sysfs hands each write() to the store method as one value, so the

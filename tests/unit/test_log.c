@@ -1,0 +1,172 @@
+/* Unit tests for logging: line format on stderr and kmsg, levels, escaping
+ * of control bytes, errno handling and the kmsg rate limit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "log.h"
+
+static char dir[] = "/tmp/fr-log-XXXXXX";
+static char errpath[64], kmsgpath[64];
+static int saved_stderr = -1;
+
+/* Route stderr into a file while fn logs; check afterwards, on the real stderr. */
+static void capture_begin(void)
+{
+    int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    fflush(stderr);
+    saved_stderr = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+}
+
+static void capture_end(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+}
+
+static char *slurp(const char *path)
+{
+    static char buf[1 << 17];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return buf;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void truncate_file(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    close(fd);
+}
+
+static void test_format(void)
+{
+    int r;
+
+    truncate_file(kmsgpath);
+    fr_log_init(FR_LOG_INFO, kmsgpath);
+    CHECK_INT(fr_log_level(), FR_LOG_INFO);
+    capture_begin();
+    log_info("hello %d", 1);
+    log_debug("not shown");
+    log_warning("two\nlines\x1b[31m");
+    errno = EPERM;
+    r = log_error_errno(-ENOENT, "open %s", "/x");
+    int e = errno;
+    log_notice("trailing newline\n");
+    fr_log_errno(FR_LOG_WARNING, ENOENT, "via %%m: %m");
+    capture_end();
+
+    CHECK_INT(r, -ENOENT);
+    CHECK_INT(e, EPERM); /* logging does not clobber errno */
+    CHECK_STR(slurp(errpath), "findroot: hello 1\n"
+                              "findroot: two\\x0alines\\x1b[31m\n"
+                              "findroot: open /x: No such file or directory\n"
+                              "findroot: trailing newline\n"
+                              "findroot: via %m: No such file or directory: No such file or directory\n");
+    CHECK_STR(slurp(kmsgpath), "<6>findroot: hello 1\n"
+                               "<4>findroot: two\\x0alines\\x1b[31m\n"
+                               "<3>findroot: open /x: No such file or directory\n"
+                               "<5>findroot: trailing newline\n"
+                               "<4>findroot: via %m: No such file or directory: No such file or directory\n");
+    fr_log_close();
+}
+
+static void test_levels(void)
+{
+    truncate_file(kmsgpath);
+    /* Quiet stderr still sends notices and worse to kmsg. */
+    fr_log_init(FR_LOG_ERR, kmsgpath);
+    capture_begin();
+    log_warning("w");
+    log_notice("n");
+    log_info("i");
+    log_error("e");
+    capture_end();
+    CHECK_STR(slurp(errpath), "findroot: e\n");
+    CHECK_STR(slurp(kmsgpath), "<4>findroot: w\n<5>findroot: n\n<3>findroot: e\n");
+
+    /* Out-of-range levels are clamped. */
+    fr_log_init(99, NULL);
+    CHECK_INT(fr_log_level(), FR_LOG_DEBUG);
+    fr_log_init(-5, NULL);
+    CHECK_INT(fr_log_level(), FR_LOG_ERR);
+
+    /* A kmsg that cannot be opened is not an error. */
+    fr_log_init(FR_LOG_NOTICE, "/nonexistent/kmsg");
+    capture_begin();
+    log_notice("still here");
+    capture_end();
+    CHECK_STR(slurp(errpath), "findroot: still here\n");
+    fr_log_close();
+    fr_log_close();
+}
+
+static void test_long_and_limit(void)
+{
+    char *big = malloc(5000);
+    const char *k;
+
+    memset(big, 'x', 4999);
+    big[4999] = '\0';
+    truncate_file(kmsgpath);
+    fr_log_init(FR_LOG_NOTICE, kmsgpath);
+    capture_begin();
+    log_notice("%s", big);
+    capture_end();
+    k = slurp(kmsgpath);
+    CHECK(strlen(k) <= 1000);
+    CHECK(strncmp(k, "<5>findroot: xxx", 16) == 0);
+    CHECK_INT(count_lines(k), 1);
+    CHECK(k[strlen(k) - 1] == '\n');
+    CHECK_INT(count_lines(slurp(errpath)), 1);
+    free(big);
+
+    /* The kmsg budget is per run; these exhaust what the earlier tests left. */
+    capture_begin();
+    for (int i = 0; i < 300; i++)
+        log_warning("flood %d", i);
+    capture_end();
+    k = slurp(kmsgpath);
+    CHECK(count_lines(k) < 100);
+    CHECK(strstr(k, "too many messages") != NULL);
+    CHECK(strstr(k, "flood 299") == NULL);
+    CHECK_INT(count_lines(slurp(errpath)), 300); /* stderr is not limited */
+    fr_log_close();
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
+    snprintf(kmsgpath, sizeof(kmsgpath), "%s/kmsg", dir);
+    test_format();
+    test_levels();
+    test_long_and_limit();
+    unlink(errpath);
+    unlink(kmsgpath);
+    rmdir(dir);
+    return check_summary("test_log");
+}
