@@ -25,7 +25,7 @@ int fr_encode_name(const char *in, char *out, size_t size)
         return -EINVAL;
     /* Each byte becomes at most "\xNN"; libblkid reports a short buffer
      * only as -1, so encode into room enough and measure. */
-    size_t need = strlen(in) * 4 + 1;
+    size_t need = strlen(in) * 4 + 8; /* libblkid wants slack at the end */
     char *tmp = malloc(need);
     if (!tmp)
         return -ENOMEM;

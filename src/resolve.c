@@ -15,10 +15,10 @@
 static const char *kind_name(enum fr_spec_kind k)
 {
     switch (k) {
-    case FR_SPEC_UUID: return "UUID";
-    case FR_SPEC_LABEL: return "LABEL";
-    case FR_SPEC_PARTUUID: return "PARTUUID";
-    case FR_SPEC_PARTLABEL: return "PARTLABEL";
+    case FR_SPEC_UUID: return "UUID=";
+    case FR_SPEC_LABEL: return "LABEL=";
+    case FR_SPEC_PARTUUID: return "PARTUUID=";
+    case FR_SPEC_PARTLABEL: return "PARTLABEL=";
     case FR_SPEC_PATH: return "/dev/";
     case FR_SPEC_DEVNUM: return "";
     }
@@ -174,6 +174,8 @@ int fr_resolve_roots(const struct fr_devtab *t, const struct fr_spec *s, const s
         char what[FR_SPEC_VALUE_MAX + 32];
         if (s->kind == FR_SPEC_DEVNUM)
             snprintf(what, sizeof what, "%u:%u", s->major, s->minor);
+        else if (s->kind == FR_SPEC_PARTUUID && s->partnroff)
+            snprintf(what, sizeof what, "PARTUUID=%s/PARTNROFF=%d", s->value, s->partnroff);
         else
             snprintf(what, sizeof what, "%s%s", kind_name(s->kind), s->value);
         log_warning("%d devices match %s: %s; using %s (lowest MAJ:MIN)", n, what, list,

@@ -1,0 +1,322 @@
+/* Device table, probing, identification, links and resolution on a fixture
+ * tree built by tests/fixture/mkfixture.sh (real mkfs images, fake sysfs). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "devices.h"
+#include "links.h"
+#include "log.h"
+#include "resolve.h"
+
+static struct fr_roots roots;
+static char root[64];
+static struct fr_devtab tab;
+
+static int run(const char *fmt, const char *a, const char *b)
+{
+    char cmd[PATH_MAX * 3];
+    snprintf(cmd, sizeof cmd, fmt, a, b);
+    return system(cmd);
+}
+
+static bool tools_present(void)
+{
+    return system("command -v sfdisk >/dev/null && command -v mkfs.ext4 >/dev/null && "
+                  "command -v mkfs.vfat >/dev/null && command -v realpath >/dev/null") == 0;
+}
+
+static const struct fr_blockdev *dev(const char *name)
+{
+    int i = fr_devtab_find(&tab, name);
+    return i >= 0 ? &tab.v[i] : NULL;
+}
+
+static void link_is(const char *name, const char *want)
+{
+    char p[PATH_MAX + 64], buf[PATH_MAX];
+    snprintf(p, sizeof p, "%s/disk/%s", roots.dev, name);
+    ssize_t n = readlink(p, buf, sizeof buf - 1);
+    buf[n >= 0 ? n : 0] = '\0';
+    if (n < 0)
+        fprintf(stderr, "missing link %s\n", name);
+    CHECK_STR(buf, want);
+}
+
+static bool exists(const char *fmt, const char *a)
+{
+    char p[PATH_MAX + 128];
+    struct stat st;
+    snprintf(p, sizeof p, fmt, a);
+    return lstat(p, &st) == 0;
+}
+
+static int resolve(enum fr_spec_kind kind, const char *value, int off, int *n)
+{
+    struct fr_spec s;
+    memset(&s, 0, sizeof s);
+    s.kind = kind;
+    snprintf(s.value, sizeof s.value, "%s", value);
+    s.partnroff = off;
+    return fr_resolve_roots(&tab, &s, &roots, n);
+}
+
+static const char *resolved(enum fr_spec_kind kind, const char *value, int off, int *n)
+{
+    int i = resolve(kind, value, off, n);
+    return i >= 0 ? tab.v[i].name : "(none)";
+}
+
+static void test_scan(void)
+{
+    int n = fr_devtab_scan(&tab, &roots);
+    /* 12 entries in class/block: evil refused, gone vanished. */
+    CHECK_INT(n, 11);
+    CHECK(dev("evil") == NULL);
+    CHECK(dev("gone") == NULL);
+    CHECK_INT(fr_devtab_add(&tab, &roots, "gone"), -ENOENT);
+    CHECK_INT(fr_devtab_add(&tab, &roots, "evil"), -EINVAL);
+    CHECK_INT(fr_devtab_add(&tab, &roots, "../vda"), -EINVAL);
+    CHECK_INT(fr_devtab_add(&tab, &roots, "nosuch"), -ENOENT);
+
+    const struct fr_blockdev *d = dev("vda1");
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK(d->partition);
+    CHECK_INT(d->partn, 1);
+    CHECK_STR(d->disk, "vda");
+    CHECK_INT(d->major, 252);
+    CHECK_INT(d->minor, 1);
+    CHECK_STR(d->devname, "vda1");
+    CHECK(strstr(d->syspath, "/sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda/vda1") != NULL);
+    CHECK(strncmp(d->syspath, roots.sys, strlen(roots.sys)) == 0);
+    d = dev("vda");
+    CHECK(d && !d->partition && strcmp(d->disk, "vda") == 0);
+    d = dev("xx!d0");
+    CHECK(d && strcmp(d->devname, "xx/d0") == 0);
+
+    char p[PATH_MAX];
+    d = dev("vda2");
+    CHECK_INT(fr_devnode_path(&roots, d, p, sizeof p), 0);
+    CHECK(strcmp(p + strlen(roots.dev), "/vda2") == 0);
+
+    /* Rescanning finds the same entries; a device gone from sysfs is marked. */
+    size_t before = tab.n;
+    CHECK_INT(fr_devtab_scan(&tab, &roots), 11);
+    CHECK_INT(tab.n, before);
+}
+
+static void test_probe(void)
+{
+    const struct fr_blockdev *d;
+
+    /* Partitions first: their disk's table is read on their behalf. */
+    for (size_t i = 0; i < tab.n; i++)
+        if (tab.v[i].partition)
+            fr_probe(&tab, i, &roots);
+    d = dev("vda1");
+    CHECK_STR(d->partuuid, "aaaaaaaa-0000-4000-8000-000000000001");
+    CHECK_STR(d->partlabel, "my root");
+    for (size_t i = 0; i < tab.n; i++)
+        if (!tab.v[i].partition)
+            fr_probe(&tab, i, &roots);
+
+    d = dev("vda");
+    CHECK_INT(d->probe_rc, 0);
+    CHECK_STR(d->pttype, "gpt");
+    CHECK_STR(d->ptuuid, "12345678-1234-4321-8765-123456789abc");
+    d = dev("vda1");
+    CHECK_INT(d->probe_rc, 0);
+    CHECK_STR(d->type, "ext4");
+    CHECK_STR(d->usage, "filesystem");
+    CHECK_STR(d->uuid, "11111111-2222-3333-4444-555555555555");
+    CHECK_STR(d->label, "root fs/\xc3\xa9");
+    d = dev("vda2");
+    CHECK_STR(d->type, "vfat");
+    CHECK_STR(d->uuid, "1234-ABCD");
+    CHECK_STR(d->label, "EFI");
+    CHECK_STR(d->partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
+    CHECK_STR(d->partlabel, "data/x \xc3\xa9");
+    d = dev("vdd");
+    CHECK_INT(d->probe_rc, -2); /* vfat + ext4: ambivalent */
+    CHECK_STR(d->uuid, "");
+    d = dev("sdb");
+    CHECK_INT(d->probe_rc, 1); /* nothing on it */
+    d = dev("fr0");
+    CHECK(d->probe_rc < 0);     /* no node (or one for a device that is not there) */
+    /* vdc's garbled superblock: whatever libblkid makes of it, no crash. */
+    CHECK(dev("vdc")->probed);
+
+    /* A partition added after its disk was probed still gets its entry. */
+    int i = fr_devtab_find(&tab, "vda2");
+    tab.v[i].partuuid[0] = tab.v[i].partlabel[0] = '\0';
+    fr_probe(&tab, (size_t)i, &roots);
+    CHECK_STR(tab.v[i].partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
+}
+
+static void test_identify(void)
+{
+    for (size_t i = 0; i < tab.n; i++)
+        fr_devices_identify(&tab.v[i], &roots);
+    CHECK_STR(dev("vda")->id_name, "virtio-fr-serial-1");
+    CHECK_STR(dev("vda1")->id_name, "virtio-fr-serial-1");
+    CHECK_STR(dev("vda")->path_name, "pci-0000:00:02.0");
+    CHECK_STR(dev("vda2")->path_name, "pci-0000:00:02.0");
+    CHECK_STR(dev("vdb")->id_name, "");
+    CHECK_STR(dev("vdc")->id_name, "virtio-corrupt"); /* udev splits SYMLINK at spaces */
+    CHECK_STR(dev("sda")->path_name, "pci-0000:00:05.0-scsi-0:0:0:0");
+    CHECK_STR(dev("sdb")->path_name, "pci-0000:00:1f.2-ata-3.0");
+    CHECK_STR(dev("nvme0n1")->path_name, "pci-0000:00:04.0-nvme-1");
+    CHECK_STR(dev("nvme0n1")->id_name, "nvme-QEMU_NVMe_Ctrl_deadbeef");
+    CHECK_STR(dev("xx!d0")->path_name, ""); /* virtual */
+    CHECK_STR(dev("sda")->id_name, "");     /* SCSI by-id not reproduced */
+}
+
+static void test_links(void)
+{
+    char other[128];
+
+    /* A regular file where a link would go is never replaced. */
+    CHECK_INT(run("mkdir -p '%s/disk/by-label' && echo keep > '%s/disk/by-label/clone'", roots.dev,
+                  roots.dev),
+              0);
+    int made = fr_links_sync(&tab, &roots);
+    CHECK(made > 10);
+    link_is("by-uuid/11111111-2222-3333-4444-555555555555", "../../vda1"); /* 252:1 < 252:16 */
+    link_is("by-label/root\\x20fs\\x2f\xc3\xa9", "../../vda1");
+    link_is("by-partuuid/aaaaaaaa-0000-4000-8000-000000000001", "../../vda1");
+    link_is("by-partlabel/my\\x20root", "../../vda1");
+    link_is("by-partlabel/data\\x2fx\\x20\xc3\xa9", "../../vda2");
+    link_is("by-uuid/1234-ABCD", "../../vda2");
+    link_is("by-label/EFI", "../../vda2");
+    link_is("by-id/virtio-fr-serial-1", "../../vda");
+    link_is("by-id/virtio-fr-serial-1-part1", "../../vda1");
+    link_is("by-id/virtio-fr-serial-1-part2", "../../vda2");
+    link_is("by-path/pci-0000:00:02.0", "../../vda");
+    link_is("by-path/pci-0000:00:02.0-part2", "../../vda2");
+    link_is("by-path/pci-0000:00:05.0-scsi-0:0:0:0", "../../sda");
+    link_is("by-label/DATA\\x201", "../../sda");
+    link_is("by-path/pci-0000:00:1f.2-ata-3.0", "../../sdb");
+    link_is("by-path/pci-0000:00:04.0-nvme-1", "../../nvme0n1");
+    link_is("by-id/nvme-QEMU_NVMe_Ctrl_deadbeef", "../../nvme0n1");
+    link_is("by-label/sub\\x20dir", "../../xx/d0");
+    link_is("by-uuid/22222222-3333-4444-5555-666666666666", "../../xx/d0");
+    CHECK(!exists("%s/disk/by-uuid/44444444-2222-3333-4444-555555555555", roots.dev));
+    CHECK(!exists("%s/disk/by-label/AMBI", roots.dev));
+    CHECK_INT(run("grep -qx keep '%s/disk/by-label/clone'%s", roots.dev, ""), 0);
+
+    /* Twice: nothing changes. */
+    CHECK_INT(fr_links_sync(&tab, &roots), 0);
+
+    /* by-uuid swapped for a symlink to elsewhere: refused, nothing written there. */
+    snprintf(other, sizeof other, "%s/elsewhere", root);
+    CHECK_INT(run("mkdir '%s' && rm -rf '%s/disk/by-uuid'", other, roots.dev), 0);
+    CHECK_INT(run("ln -s '%s' '%s/disk/by-uuid'", other, roots.dev), 0);
+    CHECK(fr_links_sync(&tab, &roots) >= 0);
+    CHECK_INT(run("test -z \"$(ls -A '%s')\"%s", other, ""), 0);
+    link_is("by-label/EFI", "../../vda2"); /* the other dirs still work */
+    CHECK_INT(run("rm '%s/disk/by-uuid'%s", roots.dev, ""), 0);
+    CHECK(fr_links_sync(&tab, &roots) > 0);
+    link_is("by-uuid/1234-ABCD", "../../vda2");
+
+    /* vda1 goes away: its links go, and the clone takes the UUID. */
+    fr_devtab_remove(&tab, "vda1");
+    CHECK(fr_links_sync(&tab, &roots) > 0);
+    link_is("by-uuid/11111111-2222-3333-4444-555555555555", "../../vdb");
+    CHECK(!exists("%s/disk/by-partuuid/aaaaaaaa-0000-4000-8000-000000000001", roots.dev));
+    CHECK(!exists("%s/disk/by-id/virtio-fr-serial-1-part1", roots.dev));
+    CHECK(fr_devtab_add(&tab, &roots, "vda1") >= 0); /* comes back, keeps its probe */
+    CHECK(!dev("vda1")->removed);
+    CHECK(fr_links_sync(&tab, &roots) > 0);
+    link_is("by-uuid/11111111-2222-3333-4444-555555555555", "../../vda1");
+}
+
+static void test_resolve(void)
+{
+    int n = 0;
+
+    CHECK_STR(resolved(FR_SPEC_UUID, "11111111-2222-3333-4444-555555555555", 0, &n), "vda1");
+    CHECK_INT(n, 2); /* the clone */
+    CHECK_STR(resolved(FR_SPEC_UUID, "1234-abcd", 0, &n), "vda2"); /* case-insensitive */
+    CHECK_INT(n, 1);
+    CHECK_STR(resolved(FR_SPEC_UUID, "44444444-2222-3333-4444-555555555555", 0, &n), "(none)");
+    CHECK_INT(n, 0); /* ambivalent probe never matches */
+    CHECK_STR(resolved(FR_SPEC_LABEL, "root fs/\xc3\xa9", 0, &n), "vda1");
+    CHECK_STR(resolved(FR_SPEC_LABEL, "efi", 0, &n), "(none)"); /* labels are exact */
+    CHECK_STR(resolved(FR_SPEC_LABEL, "clone", 0, &n), "vdb");
+    CHECK_STR(resolved(FR_SPEC_PARTUUID, "AAAAAAAA-0000-4000-8000-000000000001", 0, &n), "vda1");
+    CHECK_STR(resolved(FR_SPEC_PARTUUID, "aaaaaaaa-0000-4000-8000-000000000001", 1, &n), "vda2");
+    CHECK_STR(resolved(FR_SPEC_PARTUUID, "aaaaaaaa-0000-4000-8000-000000000001", 5, &n), "(none)");
+    CHECK_STR(resolved(FR_SPEC_PARTLABEL, "data/x \xc3\xa9", 0, &n), "vda2");
+    CHECK_STR(resolved(FR_SPEC_PATH, "vda2", 0, &n), "vda2");
+    CHECK_STR(resolved(FR_SPEC_PATH, "xx/d0", 0, &n), "xx!d0");
+    CHECK_STR(resolved(FR_SPEC_PATH, "disk/by-uuid/1234-ABCD", 0, &n), "vda2");
+    CHECK_STR(resolved(FR_SPEC_PATH, "disk/by-path/pci-0000:00:05.0-scsi-0:0:0:0", 0, &n), "sda");
+    CHECK_STR(resolved(FR_SPEC_PATH, "disk/by-label/root\\x20fs\\x2f\xc3\xa9", 0, &n), "vda1");
+    /* A link only udevd (or someone) made: followed under roots->dev. */
+    CHECK_INT(run("ln -s ../../sdb '%s/disk/by-id/wwn-0x5000%s'", roots.dev, ""), 0);
+    CHECK_STR(resolved(FR_SPEC_PATH, "disk/by-id/wwn-0x5000", 0, &n), "sdb");
+    CHECK_STR(resolved(FR_SPEC_PATH, "nosuch", 0, &n), "(none)");
+
+    struct fr_spec s;
+    memset(&s, 0, sizeof s);
+    s.kind = FR_SPEC_DEVNUM;
+    s.major = 259;
+    s.minor = 0;
+    int i = fr_resolve(&tab, &s, &n);
+    CHECK(i >= 0 && strcmp(tab.v[i].name, "nvme0n1") == 0);
+    CHECK_INT(n, 1);
+
+    /* Removed devices never match; the clone is then the only one. */
+    fr_devtab_remove(&tab, "vda1");
+    CHECK_STR(resolved(FR_SPEC_UUID, "11111111-2222-3333-4444-555555555555", 0, &n), "vdb");
+    CHECK_INT(n, 1);
+}
+
+int main(void)
+{
+    char tmpl[] = "/tmp/fr-devices-XXXXXX";
+    char script[PATH_MAX];
+
+    fr_log_init(getenv("FR_TEST_DEBUG") ? FR_LOG_DEBUG : FR_LOG_ERR, NULL);
+    if (!tools_present()) {
+        printf("test_devices: SKIP (sfdisk, mkfs.ext4, mkfs.vfat or realpath missing)\n");
+        return 0;
+    }
+    if (!mkdtemp(tmpl)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    snprintf(root, sizeof root, "%s", tmpl);
+    /* The fixture script sits beside this file's directory. */
+    snprintf(script, sizeof script, "%s", __FILE__);
+    char *slash = strrchr(script, '/');
+    *(slash ? slash : script) = '\0';
+    strncat(script, slash ? "/../fixture/mkfixture.sh" : "../fixture/mkfixture.sh",
+            sizeof script - strlen(script) - 1);
+
+    if (run("sh '%s' '%s/t'", script, root) != 0) {
+        fprintf(stderr, "fixture script failed\n");
+        run("rm -rf '%s'%s", root, "");
+        return 1;
+    }
+    memset(&roots, 0, sizeof roots);
+    snprintf(roots.sys, sizeof roots.sys, "%s/t/sys", root);
+    snprintf(roots.dev, sizeof roots.dev, "%s/t/dev", root);
+
+    test_scan();
+    test_probe();
+    test_identify();
+    test_links();
+    test_resolve();
+
+    fr_devtab_free(&tab);
+    fr_probe_cleanup();
+    run("rm -rf '%s'%s", root, "");
+    return check_summary("test_devices");
+}
