@@ -1,0 +1,825 @@
+/* The report for the person at the emergency shell: IOMMU, deferred and
+ * driverless devices, block devices, the root spec, and what to try next.
+ *
+ * JSON (--json) keys, stable; absent facts are null or empty, never left out:
+ *   version            1
+ *   kernel_release     string
+ *   modules_dir        string
+ *   modules_usable     bool: the modules dir could be read through libkmod
+ *   root               {spec: string|null, kind: string|null, found: bool,
+ *                       device: string|null, node: string|null, candidates: int,
+ *                       near_misses: [{device, field, value, note}]}
+ *   iommu              {present: bool, evidence: [ "acpi_viot" | "virtio_device" |
+ *                       "pci_device" | "devicetree" ], virtio_device: string|null,
+ *                       driver_bound: bool, module_available: bool}
+ *   deferred           {source: string, status: "ok" | "absent" | "not_mounted" |
+ *                       "mount_denied" | "unreadable", error: string|null,
+ *                       devices: [{device, reason}]}
+ *   driverless         [{bus, device, modalias, deferred: bool, modules: [string]}]
+ *   block_devices      [{name, node, major, minor, partition, disk, probe, type, usage,
+ *                        uuid, label, partuuid, partlabel}]   probe: "found" |
+ *                       "nothing" | "ambivalent" | "no_node" | "error" | "not_probed"
+ *   advice             [string]: the "What to try next" lines
+ */
+#include "diagnose.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "coldplug.h"
+#include "iommu.h"
+#include "json.h"
+#include "log.h"
+#include "resolve.h"
+#include "sysfs.h"
+
+/* Bounds: a report must stay readable and its memory small. */
+#define MAX_DEFERRED 128
+#define MAX_DRIVERLESS 128
+#define MAX_NEAR 16
+#define MAX_ADVICE 24
+#define DEFERRED_READ_MAX 65536
+
+struct deferred {
+    char device[128];
+    char reason[256];
+};
+
+struct driverless {
+    char bus[64];
+    char device[128];
+    char modalias[512];
+    char modules[512]; /* comma-separated, "" when none */
+    int nmodules;
+    bool deferred; /* also in devices_deferred: a driver matched and waits */
+};
+
+struct near_miss {
+    size_t idx;
+    const char *field;
+    char value[256];
+    char note[256];
+};
+
+struct facts {
+    const struct fr_roots *r;
+    const struct fr_spec *spec;
+    char spec_text[FR_SPEC_VALUE_MAX + 32];
+    struct fr_modules *m; /* NULL when the modules dir is unusable */
+
+    struct fr_iommu io;
+    bool iommu_module;
+
+    char deferred_path[PATH_MAX];
+    const char *deferred_status;
+    int deferred_err;
+    struct deferred *def;
+    size_t ndef, def_dropped;
+
+    struct driverless *dl;
+    size_t ndl, dl_dropped;
+
+    struct fr_devtab *t;
+    int match, nmatch;
+    struct near_miss nm[MAX_NEAR];
+    size_t nnm;
+
+    char advice[MAX_ADVICE][512];
+    size_t nadvice;
+};
+
+static void trim(char *s)
+{
+    size_t len = strlen(s), start = 0;
+
+    while (len > 0 && isspace((unsigned char)s[len - 1]))
+        s[--len] = '\0';
+    while (s[start] && isspace((unsigned char)s[start]))
+        start++;
+    memmove(s, s + start, len - start + 1);
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+__attribute__((format(printf, 2, 3))) static void advise(struct facts *f, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (f->nadvice >= MAX_ADVICE)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(f->advice[f->nadvice], sizeof(f->advice[0]), fmt, ap);
+    va_end(ap);
+    /* The same command suggested twice helps nobody. */
+    for (size_t i = 0; i < f->nadvice; i++)
+        if (strcmp(f->advice[i], f->advice[f->nadvice]) == 0)
+            return;
+    f->nadvice++;
+}
+
+/* ---- deferred probes ------------------------------------------------- */
+
+static void parse_deferred(struct facts *f, char *text)
+{
+    char *line, *next;
+
+    for (line = text; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        /* "0000:00:02.0\t<reason>"; older kernels print the name only. */
+        char *tab = strchr(line, '\t');
+        if (tab)
+            *tab++ = '\0';
+        trim(line);
+        if (!line[0])
+            continue;
+        if (f->ndef >= MAX_DEFERRED) {
+            f->def_dropped++;
+            continue;
+        }
+        struct deferred *d = &f->def[f->ndef++];
+        copy(d->device, sizeof(d->device), line);
+        copy(d->reason, sizeof(d->reason), tab ? tab : "");
+        trim(d->reason);
+    }
+}
+
+/* Whether dir is a mount point: a different device than its parent. */
+static bool is_mountpoint(const char *dir)
+{
+    char parent[PATH_MAX];
+    struct stat a, b;
+
+    if (fr_path(parent, sizeof(parent), dir, "..") < 0)
+        return false;
+    return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+static int read_deferred_file(struct facts *f)
+{
+    char *buf = malloc(DEFERRED_READ_MAX);
+    int len;
+
+    if (!buf)
+        return -ENOMEM;
+    len = fr_read_attr(f->deferred_path, buf, DEFERRED_READ_MAX);
+    if (len >= 0 || len == -EFBIG) {
+        /* -EFBIG: a prefix was read; still worth showing. */
+        parse_deferred(f, buf);
+        len = 0;
+    }
+    free(buf);
+    return len;
+}
+
+static void collect_deferred(struct facts *f)
+{
+    char dir[PATH_MAX];
+    bool mounted = false;
+    int r;
+
+    f->deferred_status = "absent";
+    if (fr_path(dir, sizeof(dir), f->r->sys, "kernel/debug") < 0 ||
+        fr_path(f->deferred_path, sizeof(f->deferred_path), dir, "devices_deferred") < 0)
+        return;
+
+    r = read_deferred_file(f);
+    if (r == -ENOENT && f->r->real_sys && !is_mountpoint(dir)) {
+        /* Only on the real /sys: debugfs is where the kernel lists them. */
+        if (mount("debugfs", dir, "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+            f->deferred_err = errno;
+            f->deferred_status =
+                (errno == EPERM || errno == EACCES) ? "mount_denied" : "not_mounted";
+            log_debug_errno(errno, "mounting debugfs on %s", dir);
+            return;
+        }
+        mounted = true;
+        r = read_deferred_file(f);
+    }
+    if (r == 0)
+        f->deferred_status = "ok";
+    else if (r != -ENOENT) {
+        /* Kernel lockdown denies reading debugfs. */
+        f->deferred_status = "unreadable";
+        f->deferred_err = -r;
+    }
+    if (mounted && umount2(dir, MNT_DETACH) < 0)
+        log_debug_errno(errno, "unmounting %s", dir);
+}
+
+/* ---- devices without a driver ---------------------------------------- */
+
+static int collect_driverless_one(const char *syspath, const char *modalias, const char *driver,
+                                  void *data)
+{
+    struct facts *f = data;
+    const char *name, *p;
+    struct driverless *d;
+
+    if (driver[0])
+        return 0;
+    if (f->ndl >= MAX_DRIVERLESS) {
+        f->dl_dropped++;
+        return 0;
+    }
+    d = &f->dl[f->ndl++];
+    memset(d, 0, sizeof(*d));
+    /* syspath is <sys>/bus/<bus>/devices/<name>. */
+    name = strrchr(syspath, '/');
+    copy(d->device, sizeof(d->device), name ? name + 1 : syspath);
+    p = name ? name : syspath;
+    static const char devices[] = "/devices";
+    if (p - syspath > (long)sizeof(devices) - 1 &&
+        strncmp(p - (sizeof(devices) - 1), devices, sizeof(devices) - 1) == 0) {
+        const char *end = p - (sizeof(devices) - 1), *start = end;
+        while (start > syspath && start[-1] != '/')
+            start--;
+        size_t n = (size_t)(end - start) < sizeof(d->bus) ? (size_t)(end - start)
+                                                          : sizeof(d->bus) - 1;
+        memcpy(d->bus, start, n);
+        d->bus[n] = '\0';
+    }
+    copy(d->modalias, sizeof(d->modalias), modalias);
+    for (size_t i = 0; i < f->ndef; i++)
+        if (strcmp(f->def[i].device, d->device) == 0)
+            d->deferred = true;
+    if (f->m) {
+        int n = fr_modules_lookup(f->m, modalias, d->modules, sizeof(d->modules));
+        d->nmodules = n > 0 ? n : 0;
+    }
+    return 0;
+}
+
+/* Storage the root may sit behind: virtio block/SCSI, PCI class 01. */
+static bool storage_like(const struct driverless *d)
+{
+    return strncmp(d->modalias, "virtio:d00000002v", 17) == 0 ||
+           strncmp(d->modalias, "virtio:d00000008v", 17) == 0 ||
+           (strncmp(d->modalias, "pci:", 4) == 0 && strstr(d->modalias, "bc01sc"));
+}
+
+/* ---- block devices and the spec -------------------------------------- */
+
+static void collect_blockdevs(struct facts *f)
+{
+    int r;
+
+    if (f->t->n == 0) {
+        r = fr_devtab_scan(f->t, f->r);
+        if (r < 0)
+            log_debug_errno(r, "scanning block devices");
+    }
+    for (size_t i = 0; i < f->t->n; i++)
+        if (!f->t->v[i].probed && !f->t->v[i].removed)
+            fr_probe(f->t, i, f->r);
+}
+
+/* Equal after dropping case, dashes and surrounding blanks: the mistakes
+ * people make copying a UUID or typing a label. */
+static bool loosely_equal(const char *a, const char *b, bool ignore_dashes)
+{
+    char x[FR_SPEC_VALUE_MAX], y[FR_SPEC_VALUE_MAX];
+    size_t i, j;
+
+    if (!a[0] || !b[0])
+        return false;
+    for (int k = 0; k < 2; k++) {
+        const char *s = k ? b : a;
+        char *o = k ? y : x;
+        for (i = 0, j = 0; s[i] && j < sizeof(x) - 1; i++) {
+            if (ignore_dashes && s[i] == '-')
+                continue;
+            o[j++] = (char)tolower((unsigned char)s[i]);
+        }
+        o[j] = '\0';
+        trim(o);
+    }
+    return strcmp(x, y) == 0;
+}
+
+static void near(struct facts *f, size_t idx, const char *field, const char *value,
+                 const char *note)
+{
+    if (f->nnm >= MAX_NEAR)
+        return;
+    struct near_miss *n = &f->nm[f->nnm++];
+    n->idx = idx;
+    n->field = field;
+    copy(n->value, sizeof(n->value), value);
+    copy(n->note, sizeof(n->note), note);
+}
+
+/* "sda1" vs "vda1": the same partition on a different disk driver. */
+static const char *disk_suffix(const char *name)
+{
+    static const char *const prefixes[] = {"xvd", "sd", "vd", "hd"};
+
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+            return name + strlen(prefixes[i]);
+    return NULL;
+}
+
+static void collect_near_misses(struct facts *f)
+{
+    const struct fr_spec *s = f->spec;
+    const char *want = s->value;
+
+    for (size_t i = 0; i < f->t->n; i++) {
+        const struct fr_blockdev *d = &f->t->v[i];
+        if (d->removed)
+            continue;
+        switch (s->kind) {
+        case FR_SPEC_UUID:
+            if (loosely_equal(d->uuid, want, true))
+                near(f, i, "UUID", d->uuid, "the same UUID written differently (case or dashes)");
+            if (loosely_equal(d->partuuid, want, true))
+                near(f, i, "PARTUUID", d->partuuid,
+                     "this is a partition UUID, not a filesystem UUID: use root=PARTUUID=");
+            break;
+        case FR_SPEC_PARTUUID:
+            if (loosely_equal(d->partuuid, want, true))
+                near(f, i, "PARTUUID", d->partuuid,
+                     "the same partition UUID written differently (case or dashes)");
+            if (loosely_equal(d->uuid, want, true))
+                near(f, i, "UUID", d->uuid,
+                     "this is a filesystem UUID, not a partition UUID: use root=UUID=");
+            break;
+        case FR_SPEC_LABEL:
+            if (loosely_equal(d->label, want, false))
+                near(f, i, "LABEL", d->label,
+                     "a label differing only in letter case or surrounding blanks");
+            if (loosely_equal(d->partlabel, want, false))
+                near(f, i, "PARTLABEL", d->partlabel,
+                     "this is a partition label, not a filesystem label: use root=PARTLABEL=");
+            break;
+        case FR_SPEC_PARTLABEL:
+            if (loosely_equal(d->partlabel, want, false))
+                near(f, i, "PARTLABEL", d->partlabel,
+                     "a partition label differing only in letter case or surrounding blanks");
+            if (loosely_equal(d->label, want, false))
+                near(f, i, "LABEL", d->label,
+                     "this is a filesystem label, not a partition label: use root=LABEL=");
+            break;
+        case FR_SPEC_PATH: {
+            const char *a = disk_suffix(want), *b = disk_suffix(d->devname);
+            if (a && b && a[0] && strcmp(a, b) == 0)
+                near(f, i, "name", d->devname,
+                     "the same disk and partition under another driver's name");
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- advice ---------------------------------------------------------- */
+
+static void rebuild_advice(struct facts *f, const char *mod)
+{
+    advise(f, "so that the next boot works, put %s into the initramfs:", mod);
+    advise(f, "  dracut:          dracut -f --add-drivers %s", mod);
+    advise(f, "  mkinitcpio:      MODULES=(%s) in /etc/mkinitcpio.conf, then mkinitcpio -P", mod);
+    advise(f, "  initramfs-tools: echo %s >> /etc/initramfs-tools/modules; update-initramfs -u",
+           mod);
+}
+
+static void collect_advice(struct facts *f)
+{
+    bool iommu_blocks = fr_iommu_present(&f->io) && !f->io.bound;
+
+    if (iommu_blocks) {
+        if (f->iommu_module) {
+            advise(f, "modprobe virtio_iommu   (the disks behind it should appear within a second)");
+        } else {
+            advise(f, "virtio_iommu is not in this initramfs, so it cannot be loaded here; boot "
+                      "another kernel, or remove the VM's virtio-iommu (Incus: "
+                      "security.iommu=false)");
+        }
+        rebuild_advice(f, "virtio_iommu");
+    }
+
+    int shown = 0;
+    for (size_t i = 0; i < f->ndl; i++) {
+        const struct driverless *d = &f->dl[i];
+        /* A deferred device has its driver; it waits for something else. */
+        if (!storage_like(d) || d->deferred)
+            continue;
+        if (d->nmodules > 0 && shown < 8) {
+            char first[128];
+            copy(first, sizeof(first), d->modules);
+            char *comma = strchr(first, ',');
+            if (comma)
+                *comma = '\0';
+            advise(f, "modprobe %s   (driver for %s %s)", first, d->bus, d->device);
+            shown++;
+        } else if (d->nmodules == 0) {
+            advise(f, "no driver for storage device %s %s (%s) in this initramfs: add its module",
+                   d->bus, d->device, d->modalias);
+        }
+    }
+    if (f->ndef > 0 && !iommu_blocks)
+        advise(f, "dmesg | grep -i defer   (devices are waiting for something: see why)");
+
+    if (!f->spec) {
+        advise(f, "no root= was given: boot with root=UUID=... or run: findroot wait UUID=...");
+    } else if (f->match < 0) {
+        for (size_t i = 0; i < f->nnm; i++) {
+            const struct near_miss *n = &f->nm[i];
+            const char *field = n->field;
+            if (strcmp(field, "name") == 0)
+                advise(f, "check root= on the kernel command line: did you mean root=/dev/%s?",
+                       n->value);
+            else
+                advise(f, "check root= on the kernel command line: did you mean root=%s=%s?",
+                       field, n->value);
+        }
+        if (f->t->n == 0 && !iommu_blocks)
+            advise(f, "no block device at all: the disk controller's driver is missing or "
+                      "waiting (see the lists above)");
+        advise(f, "findroot wait   (waits again for %s, loading drivers as devices appear)",
+               f->spec_text);
+    }
+    advise(f, "findroot diagnose   (this report again, after any change)");
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+/* probe_rc -2 means "ambivalent" but is also -ENOENT from opening the
+ * node; tell them apart by whether the node is there. */
+static const char *probe_word(const struct facts *f, const struct fr_blockdev *d)
+{
+    char node[PATH_MAX];
+
+    if (!d->probed)
+        return "not_probed";
+    switch (d->probe_rc) {
+    case 0: return "found";
+    case 1: return "nothing";
+    case -2:
+        if (fr_devnode_path(f->r, d, node, sizeof(node)) == 0 && fr_exists(node))
+            return "ambivalent";
+        return "no_node";
+    default: return "error";
+    }
+}
+
+static void node_of(const struct facts *f, const struct fr_blockdev *d, char *buf, size_t size)
+{
+    if (fr_devnode_path(f->r, d, buf, size) < 0)
+        copy(buf, size, d->devname);
+}
+
+static void text_tag(FILE *out, const char *tag, const char *value)
+{
+    if (value && value[0])
+        fprintf(out, " %s=\"%s\"", tag, value);
+}
+
+static void write_text(const struct facts *f, FILE *out)
+{
+    const struct fr_iommu *io = &f->io;
+    char node[PATH_MAX];
+
+    fprintf(out, "findroot diagnosis\n");
+    fprintf(out, "  kernel:       %s\n", f->r->release[0] ? f->r->release : "(unknown)");
+    fprintf(out, "  root wanted:  %s\n",
+            f->spec ? f->spec_text : "(none: no root= on the kernel command line)");
+    fprintf(out, "  modules dir:  %s%s\n", f->r->modules,
+            f->m ? "" : "  (missing or unusable: no module can be loaded)");
+
+    fprintf(out, "\nIOMMU\n");
+    if (!fr_iommu_present(io)) {
+        fprintf(out, "  no virtio-iommu found: nothing is held back by one.\n");
+    } else {
+        const char *sep = "";
+        fprintf(out, "  virtio-iommu found: ");
+        if (io->viot) {
+            fprintf(out, "%sACPI VIOT table", sep);
+            sep = ", ";
+        }
+        if (io->virtio_device) {
+            fprintf(out, "%svirtio device %s", sep, io->virtio_name);
+            sep = ", ";
+        }
+        if (io->pci_device) {
+            fprintf(out, "%sPCI device 1af4:1057", sep);
+            sep = ", ";
+        }
+        if (io->devicetree)
+            fprintf(out, "%sdevice tree node \"virtio,pci-iommu\"", sep);
+        fprintf(out, "\n");
+        if (io->bound)
+            fprintf(out, "  its driver is bound: devices behind it can probe.\n");
+        else
+            fprintf(out, "  virtio-iommu present but its driver is not bound: storage behind it "
+                         "stays deferred; load virtio_iommu (modprobe virtio_iommu)\n");
+        fprintf(out, "  virtio_iommu in %s: %s\n", f->r->modules,
+                f->iommu_module ? "yes"
+                                : "NO: this initramfs cannot load it; it must be added");
+    }
+
+    fprintf(out, "\nDeferred devices (%s)\n", f->deferred_path);
+    if (strcmp(f->deferred_status, "ok") == 0) {
+        if (f->ndef == 0)
+            fprintf(out, "  none: no device is waiting for a dependency.\n");
+        for (size_t i = 0; i < f->ndef; i++)
+            fprintf(out, "  %s: %s\n", f->def[i].device,
+                    f->def[i].reason[0] ? f->def[i].reason : "(no reason given)");
+        if (f->def_dropped)
+            fprintf(out, "  ... and %zu more\n", f->def_dropped);
+    } else if (strcmp(f->deferred_status, "mount_denied") == 0) {
+        fprintf(out, "  unknown: debugfs is not mounted and mounting it is not allowed (%s).\n",
+                strerror(f->deferred_err));
+    } else if (strcmp(f->deferred_status, "not_mounted") == 0) {
+        fprintf(out, "  unknown: debugfs is not mounted and could not be mounted (%s).\n",
+                strerror(f->deferred_err));
+    } else if (strcmp(f->deferred_status, "unreadable") == 0) {
+        fprintf(out, "  unknown: the list cannot be read (%s; kernel lockdown?).\n",
+                strerror(f->deferred_err));
+    } else {
+        fprintf(out, "  unknown: the kernel does not offer the list here (no debugfs).\n");
+    }
+
+    fprintf(out, "\nDevices without a driver\n");
+    size_t quiet = 0, shown = 0;
+    for (size_t i = 0; i < f->ndl; i++) {
+        const struct driverless *d = &f->dl[i];
+        /* Many ACPI and platform devices never get a driver; only list
+         * what a module could change or what storage may hang on. */
+        if (f->m && d->nmodules == 0 && !storage_like(d) && !d->deferred) {
+            quiet++;
+            continue;
+        }
+        shown++;
+        fprintf(out, "  %s %s  %s\n", d->bus[0] ? d->bus : "?", d->device, d->modalias);
+        if (d->deferred)
+            fprintf(out, "      probe deferred: a driver matched it but waits for a dependency\n");
+        if (!f->m)
+            fprintf(out, "      modules cannot be looked up (%s unusable)\n", f->r->modules);
+        else if (d->nmodules > 0)
+            fprintf(out, "      matching module: %s\n", d->modules);
+        else
+            fprintf(out, "      no module for it in this initramfs (%s)\n", f->r->modules);
+    }
+    if (shown == 0 && quiet == 0)
+        fprintf(out, "  none.\n");
+    if (quiet)
+        fprintf(out, "  %s%zu other device(s) with neither a driver nor a module (usually "
+                     "harmless: ACPI, platform)\n", shown ? "and " : "", quiet);
+    if (f->dl_dropped)
+        fprintf(out, "  ... and %zu more not examined\n", f->dl_dropped);
+
+    fprintf(out, "\nBlock devices\n");
+    if (f->t->n == 0)
+        fprintf(out, "  none: the kernel has registered no disk.\n");
+    for (size_t i = 0; i < f->t->n; i++) {
+        const struct fr_blockdev *d = &f->t->v[i];
+        node_of(f, d, node, sizeof(node));
+        fprintf(out, "  %s  %u:%u", node, d->major, d->minor);
+        if (d->partition)
+            fprintf(out, "  partition %d of %s", d->partn, d->disk);
+        if (d->removed)
+            fprintf(out, "  (removed)");
+        text_tag(out, "TYPE", d->type);
+        text_tag(out, "UUID", d->uuid);
+        text_tag(out, "LABEL", d->label);
+        text_tag(out, "PARTUUID", d->partuuid);
+        text_tag(out, "PARTLABEL", d->partlabel);
+        const char *pw = probe_word(f, d);
+        if (strcmp(pw, "nothing") == 0 && !d->pttype[0])
+            fprintf(out, "  (nothing recognised on it)");
+        else if (strcmp(pw, "ambivalent") == 0)
+            fprintf(out, "  (ambivalent: several signatures, so no UUID is trusted)");
+        else if (strcmp(pw, "no_node") == 0)
+            fprintf(out, "  (no device node: cannot read it)");
+        else if (strcmp(pw, "error") == 0)
+            fprintf(out, "  (cannot read it: %s)", strerror(-d->probe_rc));
+        fprintf(out, "\n");
+    }
+
+    fprintf(out, "\nRoot device\n");
+    if (!f->spec) {
+        fprintf(out, "  no root= given.\n");
+    } else if (f->match >= 0) {
+        node_of(f, &f->t->v[f->match], node, sizeof(node));
+        fprintf(out, "  %s is %s.\n", f->spec_text, node);
+        if (f->nmatch > 1)
+            fprintf(out, "  warning: %d devices match (cloned disk?); this one is chosen.\n",
+                    f->nmatch);
+    } else {
+        fprintf(out, "  %s: no device matches.\n", f->spec_text);
+        for (size_t i = 0; i < f->nnm; i++) {
+            node_of(f, &f->t->v[f->nm[i].idx], node, sizeof(node));
+            fprintf(out, "  near miss: %s has %s=\"%s\": %s\n", node, f->nm[i].field,
+                    f->nm[i].value, f->nm[i].note);
+        }
+    }
+
+    fprintf(out, "\nWhat to try next\n");
+    for (size_t i = 0; i < f->nadvice; i++)
+        fprintf(out, "  %s\n", f->advice[i]);
+}
+
+static void json_str_or_null(struct fr_json *j, const char *key, const char *v)
+{
+    fr_json_string(j, key, v && v[0] ? v : NULL);
+}
+
+static int write_json(const struct facts *f, FILE *out)
+{
+    const struct fr_iommu *io = &f->io;
+    struct fr_json j;
+    char node[PATH_MAX];
+
+    fr_json_init(&j, out);
+    fr_json_begin_object(&j, NULL);
+    fr_json_int(&j, "version", 1);
+    fr_json_string(&j, "kernel_release", f->r->release);
+    fr_json_string(&j, "modules_dir", f->r->modules);
+    fr_json_bool(&j, "modules_usable", f->m != NULL);
+
+    fr_json_begin_object(&j, "root");
+    fr_json_string(&j, "spec", f->spec ? f->spec_text : NULL);
+    fr_json_string(&j, "kind", f->spec ? fr_spec_kind_name(f->spec->kind) : NULL);
+    fr_json_bool(&j, "found", f->spec && f->match >= 0);
+    if (f->spec && f->match >= 0) {
+        node_of(f, &f->t->v[f->match], node, sizeof(node));
+        fr_json_string(&j, "device", f->t->v[f->match].name);
+        fr_json_string(&j, "node", node);
+    } else {
+        fr_json_null(&j, "device");
+        fr_json_null(&j, "node");
+    }
+    fr_json_int(&j, "candidates", f->spec ? f->nmatch : 0);
+    fr_json_begin_array(&j, "near_misses");
+    for (size_t i = 0; i < f->nnm; i++) {
+        fr_json_begin_object(&j, NULL);
+        fr_json_string(&j, "device", f->t->v[f->nm[i].idx].name);
+        fr_json_string(&j, "field", f->nm[i].field);
+        fr_json_string(&j, "value", f->nm[i].value);
+        fr_json_string(&j, "note", f->nm[i].note);
+        fr_json_end_object(&j);
+    }
+    fr_json_end_array(&j);
+    fr_json_end_object(&j);
+
+    fr_json_begin_object(&j, "iommu");
+    fr_json_bool(&j, "present", fr_iommu_present(io));
+    fr_json_begin_array(&j, "evidence");
+    if (io->viot)
+        fr_json_string(&j, NULL, "acpi_viot");
+    if (io->virtio_device)
+        fr_json_string(&j, NULL, "virtio_device");
+    if (io->pci_device)
+        fr_json_string(&j, NULL, "pci_device");
+    if (io->devicetree)
+        fr_json_string(&j, NULL, "devicetree");
+    fr_json_end_array(&j);
+    json_str_or_null(&j, "virtio_device", io->virtio_name);
+    fr_json_bool(&j, "driver_bound", io->bound);
+    fr_json_bool(&j, "module_available", f->iommu_module);
+    fr_json_end_object(&j);
+
+    fr_json_begin_object(&j, "deferred");
+    fr_json_string(&j, "source", f->deferred_path);
+    fr_json_string(&j, "status", f->deferred_status);
+    fr_json_string(&j, "error", f->deferred_err ? strerror(f->deferred_err) : NULL);
+    fr_json_begin_array(&j, "devices");
+    for (size_t i = 0; i < f->ndef; i++) {
+        fr_json_begin_object(&j, NULL);
+        fr_json_string(&j, "device", f->def[i].device);
+        fr_json_string(&j, "reason", f->def[i].reason);
+        fr_json_end_object(&j);
+    }
+    fr_json_end_array(&j);
+    fr_json_end_object(&j);
+
+    fr_json_begin_array(&j, "driverless");
+    for (size_t i = 0; i < f->ndl; i++) {
+        const struct driverless *d = &f->dl[i];
+        char mods[sizeof(d->modules)], *save = NULL;
+        fr_json_begin_object(&j, NULL);
+        fr_json_string(&j, "bus", d->bus);
+        fr_json_string(&j, "device", d->device);
+        fr_json_string(&j, "modalias", d->modalias);
+        fr_json_bool(&j, "deferred", d->deferred);
+        fr_json_begin_array(&j, "modules");
+        copy(mods, sizeof(mods), d->modules);
+        for (char *tok = strtok_r(mods, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+            fr_json_string(&j, NULL, tok);
+        fr_json_end_array(&j);
+        fr_json_end_object(&j);
+    }
+    fr_json_end_array(&j);
+
+    fr_json_begin_array(&j, "block_devices");
+    for (size_t i = 0; i < f->t->n; i++) {
+        const struct fr_blockdev *d = &f->t->v[i];
+        node_of(f, d, node, sizeof(node));
+        fr_json_begin_object(&j, NULL);
+        fr_json_string(&j, "name", d->name);
+        fr_json_string(&j, "node", node);
+        fr_json_int(&j, "major", d->major);
+        fr_json_int(&j, "minor", d->minor);
+        fr_json_bool(&j, "partition", d->partition);
+        fr_json_string(&j, "disk", d->disk);
+        fr_json_string(&j, "probe", probe_word(f, d));
+        json_str_or_null(&j, "type", d->type);
+        json_str_or_null(&j, "usage", d->usage);
+        json_str_or_null(&j, "uuid", d->uuid);
+        json_str_or_null(&j, "label", d->label);
+        json_str_or_null(&j, "partuuid", d->partuuid);
+        json_str_or_null(&j, "partlabel", d->partlabel);
+        fr_json_end_object(&j);
+    }
+    fr_json_end_array(&j);
+
+    fr_json_begin_array(&j, "advice");
+    for (size_t i = 0; i < f->nadvice; i++)
+        fr_json_string(&j, NULL, f->advice[i]);
+    fr_json_end_array(&j);
+    fr_json_end_object(&j);
+    return fr_json_finish(&j);
+}
+
+int fr_diagnose(const struct fr_roots *r, const struct fr_spec *spec, struct fr_modules *m,
+                struct fr_devtab *t, bool json, FILE *out)
+{
+    struct fr_devtab own_t = {0};
+    struct fr_modules *own_m = NULL;
+    struct facts *f;
+    char buf[64];
+    int ret = 0;
+
+    if (!r || !out)
+        return -EINVAL;
+    f = calloc(1, sizeof(*f));
+    if (!f)
+        return -ENOMEM;
+    f->def = calloc(MAX_DEFERRED, sizeof(*f->def));
+    f->dl = calloc(MAX_DRIVERLESS, sizeof(*f->dl));
+    if (!f->def || !f->dl) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    f->r = r;
+    f->spec = spec;
+    f->t = t ? t : &own_t;
+    f->match = -1;
+    if (spec)
+        fr_spec_format(spec, f->spec_text, sizeof(f->spec_text));
+
+    /* Lookups only: with module loading off there is still a modules dir
+     * to ask what would have matched. */
+    f->m = m;
+    if (!f->m && fr_modules_new(r, true, &own_m) == 0)
+        f->m = own_m;
+
+    fr_iommu_detect(r, &f->io);
+    if (f->m)
+        f->iommu_module = fr_modules_lookup(f->m, "virtio_iommu", buf, sizeof(buf)) > 0 ||
+                          fr_modules_lookup(f->m, "virtio:d00000017v00001AF4", buf,
+                                            sizeof(buf)) > 0;
+    collect_deferred(f);
+    fr_foreach_modalias_device(r, collect_driverless_one, f);
+    collect_blockdevs(f);
+    if (spec) {
+        f->match = fr_resolve_roots(f->t, spec, r, &f->nmatch);
+        if (f->match < 0)
+            collect_near_misses(f);
+    }
+    collect_advice(f);
+
+    if (json) {
+        ret = write_json(f, out);
+    } else {
+        write_text(f, out);
+        ret = fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
+    }
+out:
+    fr_modules_free(own_m);
+    fr_devtab_free(&own_t);
+    if (f) {
+        free(f->def);
+        free(f->dl);
+        free(f);
+    }
+    return ret;
+}

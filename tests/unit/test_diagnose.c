@@ -1,0 +1,386 @@
+/* The diagnosis on fixture trees: the Incus q35 failure (virtio-iommu
+ * unbound, storage deferred), the cured state, block devices with near
+ * misses, and the JSON document. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "diagnose.h"
+#include "log.h"
+#include "modules.h"
+#include "roots.h"
+#include "spec.h"
+
+#define RELEASE "6.12.0-fr"
+
+static char top[64];
+
+static void parents(char *path)
+{
+    for (char *p = path + strlen(top) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+}
+
+static void put(const char *rel, const char *data)
+{
+    char path[PATH_MAX];
+    FILE *f;
+
+    fr_path(path, sizeof(path), top, "%s", rel);
+    parents(path);
+    f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return;
+    }
+    fputs(data, f);
+    fclose(f);
+}
+
+static void link_at(const char *target, const char *rel)
+{
+    char path[PATH_MAX];
+
+    fr_path(path, sizeof(path), top, "%s", rel);
+    parents(path);
+    if (symlink(target, path) < 0)
+        perror(path);
+}
+
+static void unlink_at(const char *rel)
+{
+    char path[PATH_MAX];
+
+    fr_path(path, sizeof(path), top, "%s", rel);
+    unlink(path);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Runs the diagnosis into a string (caller frees). */
+static char *diag(const struct fr_roots *r, const char *spec_text, struct fr_modules *m,
+                  struct fr_devtab *t, bool json, int *ret)
+{
+    struct fr_spec spec;
+    char err[128], *buf = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&buf, &size);
+
+    if (spec_text && fr_spec_parse(spec_text, &spec, err, sizeof(err)) < 0) {
+        fprintf(stderr, "bad spec %s: %s\n", spec_text, err);
+        spec_text = NULL;
+    }
+    *ret = fr_diagnose(r, spec_text ? &spec : NULL, m, t, json, out);
+    fclose(out);
+    return buf;
+}
+
+/* When python3 is around, check the document parses and has the keys. */
+static void check_json_valid(const char *doc, const char *python_asserts)
+{
+    char path[PATH_MAX], cmd[PATH_MAX * 3];
+    FILE *f;
+
+    if (system("command -v python3 >/dev/null 2>&1") != 0)
+        return;
+    fr_path(path, sizeof(path), top, "doc.json");
+    f = fopen(path, "w");
+    fputs(doc, f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); %s' '%s'",
+             python_asserts, path);
+    int rc = system(cmd);
+    CHECK_INT(rc, 0);
+}
+
+static int make_modules(struct fr_roots *r)
+{
+    char script[PATH_MAX], cmd[PATH_MAX * 2];
+    const char *env = getenv("FINDROOT_MKMODULES");
+
+    if (env) {
+        snprintf(script, sizeof(script), "%s", env);
+    } else {
+        snprintf(script, sizeof(script), "%s", __FILE__);
+        char *p = strrchr(script, '/');
+        if (p)
+            *p = '\0';
+        else
+            snprintf(script, sizeof(script), ".");
+        strncat(script, "/../fixture/mkmodules.sh", sizeof(script) - strlen(script) - 1);
+    }
+    snprintf(cmd, sizeof(cmd), "sh '%s' '%s/root' %s", script, top, RELEASE);
+    if (system(cmd) != 0)
+        return -1;
+    fr_path(r->modules, sizeof(r->modules), top, "root/lib/modules/%s", RELEASE);
+    return 0;
+}
+
+/* The q35 + virtio-iommu picture on a 6.12 kernel before virtio_iommu loads. */
+static void make_incus_failure(void)
+{
+    put("sys/firmware/acpi/tables/VIOT", "VIOT");
+    put("sys/devices/pci0000:00/0000:00:02.0/vendor", "0x1af4\n");
+    put("sys/devices/pci0000:00/0000:00:02.0/device", "0x1042\n");
+    put("sys/devices/pci0000:00/0000:00:02.0/modalias",
+        "pci:v00001AF4d00001042sv00001AF4sd00001100bc01sc00i00\n");
+    put("sys/devices/pci0000:00/0000:00:03.0/vendor", "0x1af4\n");
+    put("sys/devices/pci0000:00/0000:00:03.0/device", "0x1057\n");
+    put("sys/devices/pci0000:00/0000:00:03.0/modalias",
+        "pci:v00001AF4d00001057sv00001AF4sd00001100bc08sc06i00\n");
+    put("sys/devices/pci0000:00/0000:00:03.0/virtio0/device", "0x0017\n");
+    put("sys/devices/pci0000:00/0000:00:03.0/virtio0/uevent",
+        "MODALIAS=virtio:d00000017v00001AF4\n");
+    put("sys/bus/pci/drivers/virtio-pci/bind", "");
+    link_at("../../../devices/pci0000:00/0000:00:02.0", "sys/bus/pci/devices/0000:00:02.0");
+    link_at("../../../devices/pci0000:00/0000:00:03.0", "sys/bus/pci/devices/0000:00:03.0");
+    link_at("../../../devices/pci0000:00/0000:00:03.0/virtio0", "sys/bus/virtio/devices/virtio0");
+    link_at("../../../../bus/pci/drivers/virtio-pci", "sys/devices/pci0000:00/0000:00:03.0/driver");
+    put("sys/kernel/debug/devices_deferred", "0000:00:02.0\t\n");
+}
+
+static void test_incus_failure(struct fr_roots *r, struct fr_modules *m)
+{
+    struct fr_devtab t = {0};
+    char *s;
+    int ret;
+
+    make_incus_failure();
+    s = diag(r, "UUID=1234-ABCD", m, &t, false, &ret);
+    CHECK_INT(ret, 0);
+    CHECK(strstr(s, "kernel:       " RELEASE) != NULL);
+    CHECK(strstr(s, "root wanted:  UUID=1234-ABCD") != NULL);
+    CHECK(strstr(s, "ACPI VIOT table") != NULL);
+    CHECK(strstr(s, "virtio device virtio0") != NULL);
+    CHECK(strstr(s, "PCI device 1af4:1057") != NULL);
+    CHECK(strstr(s, "virtio-iommu present but its driver is not bound: storage behind it stays "
+                    "deferred; load virtio_iommu (modprobe virtio_iommu)") != NULL);
+    CHECK(strstr(s, ": yes\n") != NULL);
+    CHECK(strstr(s, "  0000:00:02.0: (no reason given)") != NULL);
+    CHECK(strstr(s, "pci 0000:00:02.0  pci:v00001AF4d00001042") != NULL);
+    CHECK(strstr(s, "probe deferred") != NULL);
+    CHECK(strstr(s, "virtio virtio0  virtio:d00000017v00001AF4") != NULL);
+    CHECK(strstr(s, "matching module: virtio_iommu") != NULL);
+    CHECK(strstr(s, "none: the kernel has registered no disk") != NULL);
+    CHECK(strstr(s, "UUID=1234-ABCD: no device matches") != NULL);
+    CHECK(strstr(s, "  modprobe virtio_iommu") != NULL);
+    CHECK(strstr(s, "dracut -f --add-drivers virtio_iommu") != NULL);
+    CHECK(strstr(s, "MODULES=(virtio_iommu)") != NULL);
+    CHECK(strstr(s, "echo virtio_iommu >> /etc/initramfs-tools/modules; update-initramfs -u") != NULL);
+    CHECK(strstr(s, "findroot wait") != NULL);
+    /* The deferred storage controller has its (built-in) driver already. */
+    CHECK(strstr(s, "modprobe virtio_pci") == NULL);
+    /* The PCI function of the IOMMU itself is bound by virtio-pci. */
+    CHECK(strstr(s, "0000:00:03.0  pci:") == NULL);
+    free(s);
+
+    s = diag(r, "UUID=1234-ABCD", m, &t, true, &ret);
+    CHECK_INT(ret, 0);
+    CHECK(strstr(s, "\"kernel_release\": \"" RELEASE "\"") != NULL);
+    check_json_valid(s, "i=d[\"iommu\"]; assert d[\"version\"]==1; assert i[\"present\"]; "
+                        "assert not i[\"driver_bound\"]; assert i[\"module_available\"]; "
+                        "assert i[\"evidence\"]==[\"acpi_viot\",\"virtio_device\",\"pci_device\"]; "
+                        "assert i[\"virtio_device\"]==\"virtio0\"; "
+                        "assert d[\"deferred\"][\"status\"]==\"ok\"; "
+                        "assert d[\"deferred\"][\"devices\"]==[{\"device\":\"0000:00:02.0\",\"reason\":\"\"}]; "
+                        "dl=d[\"driverless\"]; assert [x[\"device\"] for x in dl]==[\"0000:00:02.0\",\"virtio0\"]; "
+                        "assert dl[1][\"modules\"]==[\"virtio_iommu\"] and dl[1][\"bus\"]==\"virtio\"; "
+                        "assert dl[0][\"deferred\"] and not dl[1][\"deferred\"]; "
+                        "assert d[\"root\"][\"spec\"]==\"UUID=1234-ABCD\" and not d[\"root\"][\"found\"]; "
+                        "assert d[\"root\"][\"device\"] is None; assert d[\"block_devices\"]==[]; "
+                        "assert d[\"modules_usable\"]; "
+                        "assert any(\"modprobe virtio_iommu\" in a for a in d[\"advice\"])");
+    free(s);
+    fr_devtab_free(&t);
+}
+
+/* Same machine, but this initramfs has no modules dir at all. */
+static void test_no_modules(struct fr_roots *r)
+{
+    struct fr_roots r2 = *r;
+    char *s;
+    int ret;
+
+    fr_path(r2.modules, sizeof(r2.modules), top, "root/lib/modules/none");
+    s = diag(&r2, NULL, NULL, NULL, false, &ret);
+    CHECK_INT(ret, 0);
+    CHECK(strstr(s, "root wanted:  (none") != NULL);
+    CHECK(strstr(s, "missing or unusable") != NULL);
+    CHECK(strstr(s, "NO: this initramfs cannot load it") != NULL);
+    CHECK(strstr(s, "virtio_iommu is not in this initramfs") != NULL);
+    CHECK(strstr(s, "security.iommu=false") != NULL);
+    CHECK(strstr(s, "no root= was given") != NULL);
+    CHECK(strstr(s, "  modprobe virtio_iommu") == NULL);
+    free(s);
+
+    /* Modules off (m NULL) but the dir is fine: lookups still work. */
+    s = diag(r, NULL, NULL, NULL, false, &ret);
+    CHECK(strstr(s, "matching module: virtio_iommu") != NULL);
+    free(s);
+}
+
+static void test_bound(struct fr_roots *r, struct fr_modules *m)
+{
+    char *s;
+    int ret;
+
+    /* virtio_iommu bound; the storage controller probed; nothing deferred;
+     * an older kernel's name-only line format. */
+    put("sys/bus/virtio/drivers/virtio_iommu/bind", "");
+    link_at("../../../../../bus/virtio/drivers/virtio_iommu",
+            "sys/devices/pci0000:00/0000:00:03.0/virtio0/driver");
+    link_at("../../../../bus/pci/drivers/virtio-pci", "sys/devices/pci0000:00/0000:00:02.0/driver");
+    put("sys/kernel/debug/devices_deferred", "platform-thing\n\n   \n");
+    s = diag(r, "LABEL=root", m, NULL, false, &ret);
+    CHECK_INT(ret, 0);
+    CHECK(strstr(s, "its driver is bound") != NULL);
+    CHECK(strstr(s, "not bound") == NULL);
+    CHECK(strstr(s, "  platform-thing: (no reason given)") != NULL);
+    CHECK(strstr(s, "Devices without a driver\n  none.") != NULL);
+    CHECK(strstr(s, "modprobe virtio_iommu") == NULL);
+    CHECK(strstr(s, "dmesg | grep -i defer") != NULL);
+    free(s);
+
+    /* No debugfs list at all (not the real /sys: nothing is mounted). */
+    unlink_at("sys/kernel/debug/devices_deferred");
+    s = diag(r, NULL, m, NULL, true, &ret);
+    CHECK_INT(ret, 0);
+    check_json_valid(s, "assert d[\"deferred\"][\"status\"]==\"absent\"; "
+                        "assert d[\"iommu\"][\"driver_bound\"]; assert d[\"driverless\"]==[]; "
+                        "assert d[\"root\"][\"spec\"] is None");
+    free(s);
+}
+
+static struct fr_blockdev *add_dev(struct fr_devtab *t, const char *name, unsigned minor)
+{
+    struct fr_blockdev *d;
+
+    t->v = realloc(t->v, (t->n + 1) * sizeof(*t->v));
+    d = &t->v[t->n++];
+    t->cap = t->n;
+    memset(d, 0, sizeof(*d));
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    snprintf(d->devname, sizeof(d->devname), "%s", name);
+    snprintf(d->disk, sizeof(d->disk), "vda");
+    d->major = 252;
+    d->minor = minor;
+    d->probed = true;
+    d->probe_rc = 0;
+    return d;
+}
+
+static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
+{
+    struct fr_devtab t = {0};
+    struct fr_blockdev *d;
+    char *s;
+    int ret;
+
+    d = add_dev(&t, "vda", 0);
+    snprintf(d->pttype, sizeof(d->pttype), "gpt");
+    d->probe_rc = 1;
+    d = add_dev(&t, "vda1", 1);
+    d->partition = true;
+    d->partn = 1;
+    snprintf(d->type, sizeof(d->type), "ext4");
+    snprintf(d->usage, sizeof(d->usage), "filesystem");
+    snprintf(d->uuid, sizeof(d->uuid), "0a1b2c3d-1111-2222-3333-444455556666");
+    snprintf(d->label, sizeof(d->label), "Root ");
+    snprintf(d->partuuid, sizeof(d->partuuid), "9e1f0c2a-01");
+    snprintf(d->partlabel, sizeof(d->partlabel), "rootfs");
+
+    s = diag(r, "UUID=0a1b2c3d-1111-2222-3333-444455556666", m, &t, false, &ret);
+    CHECK_INT(ret, 0);
+    CHECK(strstr(s, "/dev/vda1  252:1  partition 1 of vda TYPE=\"ext4\" "
+                    "UUID=\"0a1b2c3d-1111-2222-3333-444455556666\" LABEL=\"Root \" "
+                    "PARTUUID=\"9e1f0c2a-01\" PARTLABEL=\"rootfs\"") != NULL);
+    CHECK(strstr(s, "UUID=0a1b2c3d-1111-2222-3333-444455556666 is ") != NULL);
+    CHECK(strstr(s, "/dev/vda1.\n") != NULL);
+    CHECK(strstr(s, "near miss") == NULL);
+    free(s);
+
+    /* Dashes dropped: a near miss, not a match. */
+    s = diag(r, "UUID=0A1B2C3D111122223333444455556666", m, &t, false, &ret);
+    CHECK(strstr(s, "no device matches") != NULL);
+    CHECK(strstr(s, "near miss: ") != NULL && strstr(s, "vda1 has UUID=") != NULL);
+    CHECK(strstr(s, "did you mean root=UUID=0a1b2c3d-1111-2222-3333-444455556666?") != NULL);
+    free(s);
+
+    /* Label differing in case and a trailing blank. */
+    s = diag(r, "LABEL=root", m, &t, false, &ret);
+    CHECK(strstr(s, "vda1 has LABEL=\"Root \": a label differing only in letter case") != NULL);
+    free(s);
+
+    /* The partition label given as a filesystem label, and the reverse. */
+    s = diag(r, "LABEL=rootfs", m, &t, false, &ret);
+    CHECK(strstr(s, "use root=PARTLABEL=") != NULL);
+    CHECK(strstr(s, "did you mean root=PARTLABEL=rootfs?") != NULL);
+    free(s);
+    s = diag(r, "PARTUUID=0a1b2c3d-1111-2222-3333-444455556666", m, &t, false, &ret);
+    CHECK(strstr(s, "use root=UUID=") != NULL);
+    free(s);
+    s = diag(r, "/dev/sda1", m, &t, false, &ret);
+    CHECK(strstr(s, "did you mean root=/dev/vda1?") != NULL);
+    free(s);
+
+    /* Hostile label text stays one valid JSON string. */
+    snprintf(t.v[1].label, sizeof(t.v[1].label), "a\"b\\c\nd\x01\xff");
+    s = diag(r, "LABEL=nothing", m, &t, true, &ret);
+    CHECK_INT(ret, 0);
+    CHECK(strstr(s, "\"label\": \"a\\\"b\\\\c\\nd\\u0001\\ufffd\"") != NULL);
+    check_json_valid(s, "b=d[\"block_devices\"]; assert [x[\"name\"] for x in b]==[\"vda\",\"vda1\"]; "
+                        "assert b[0][\"probe\"]==\"nothing\" and b[0][\"uuid\"] is None; "
+                        "assert b[1][\"partition\"] and b[1][\"major\"]==252 and b[1][\"minor\"]==1; "
+                        "assert b[1][\"node\"].endswith(\"/dev/vda1\"); "
+                        "assert d[\"root\"][\"kind\"]==\"LABEL\" and d[\"root\"][\"candidates\"]==0");
+    free(s);
+    fr_devtab_free(&t);
+}
+
+int main(void)
+{
+    struct fr_roots r;
+    struct fr_modules *m = NULL;
+
+    fr_log_init(FR_LOG_ERR, NULL);
+    snprintf(top, sizeof(top), "/tmp/fr-diagnose-XXXXXX");
+    if (!mkdtemp(top)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    memset(&r, 0, sizeof(r));
+    fr_path(r.sys, sizeof(r.sys), top, "sys");
+    fr_path(r.dev, sizeof(r.dev), top, "dev");
+    snprintf(r.release, sizeof(r.release), "%s", RELEASE);
+    r.real_sys = 0;
+
+    CHECK_INT(fr_diagnose(NULL, NULL, NULL, NULL, false, stdout), -EINVAL);
+    if (make_modules(&r) == 0 && fr_modules_new(&r, true, &m) == 0) {
+        test_incus_failure(&r, m);
+        test_no_modules(&r);
+        test_bound(&r, m);
+        test_blockdevs(&r, m);
+        fr_modules_free(m);
+    } else {
+        CHECK(!"fake modules dir");
+    }
+    nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return check_summary("test_diagnose");
+}
