@@ -1,0 +1,255 @@
+# shellcheck shell=sh
+# arm64 additions to tests/e2e/lib.sh: the same helpers for Debian's arm64
+# kernel under qemu-system-aarch64 -M virt (TCG). Source tests/e2e/lib.sh
+# first; this file only adds what differs (arm64 busybox, cross libraries,
+# the virt machine and AAVMF).
+#
+# Environment (besides lib.sh's):
+#   E2E_ARM64_QEMU   default qemu-system-aarch64
+#   E2E_ARM64_CPU    default cortex-a57 (-cpu max is ~2.5x slower under TCG)
+#   E2E_ARM64_TRIPLET  default aarch64-linux-gnu (multiarch library dirs)
+#   AAVMF_CODE / AAVMF_VARS  firmware, default /usr/share/AAVMF/AAVMF_{CODE,VARS}.fd
+#
+# Functions:
+#   ensure_arm64_tools            host packages the arm64 boot tests need
+#                                 (tools/cross-arm64.sh --deps installs the same)
+#   get_busybox_arm64             busybox-static:arm64 unpacked (never installed)
+#                                 into $FINDROOT_CACHE/busybox-arm64/<version>;
+#                                 prints the path of its busybox binary
+#   arm64_copy_with_libs SRC DST STAGE
+#                                 an arm64 binary plus its shared libraries and
+#                                 loader, found with readelf in the multiarch dirs
+#   mkinitramfs_arm64 [-i INIT] [-f FINDROOT] [-m MODS] [-a SRC:DST] OUT KDIR
+#                                 lib.sh's mkinitramfs_busybox for arm64
+#   make_rootfs_dir_arm64 DIR MARKER
+#                                 lib.sh's make_rootfs_dir with an arm64 busybox
+#   run_qemu_arm64 LOG [-T SEC] [-A] -- QEMU-ARGS...
+#                                 -M virt, TCG, cortex-a57, -smp 1, -m 512; -A =
+#                                 ACPI through AAVMF (UEFI), else device tree
+#                                 (acpi=off, direct kernel boot). 0 when QEMU
+#                                 exited by itself, 124 on timeout.
+
+: "${E2E_ARM64_QEMU:=qemu-system-aarch64}"
+: "${E2E_ARM64_CPU:=cortex-a57}"
+: "${E2E_ARM64_TRIPLET:=aarch64-linux-gnu}"
+: "${AAVMF_CODE:=/usr/share/AAVMF/AAVMF_CODE.fd}"
+: "${AAVMF_VARS:=/usr/share/AAVMF/AAVMF_VARS.fd}"
+# What an arm64 busybox image carries (virtio_pci is built into Debian's kernel).
+E2E_ARM64_MODULES="virtio_iommu virtio_blk virtio_scsi sd_mod ext4 crc32c_generic"
+
+ensure_arm64_tools() {
+    # lib.sh's ensure_packages cannot add the arm64 architecture; the arm64
+    # package names resolve only after tools/cross-arm64.sh --deps did that.
+    ensure_packages qemu-system-arm qemu-efi-aarch64 ipxe-qemu busybox-static e2fsprogs gdisk \
+        kmod cpio xz-utils util-linux binutils-aarch64-linux-gnu
+}
+
+get_busybox_arm64() {
+    broot="$FINDROOT_CACHE/busybox-arm64"
+    mkdir -p "$broot" || return 1
+    ver=$(apt-cache policy busybox-static:arm64 2>/dev/null | awk '/Candidate:/ {print $2}')
+    if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+        e2e_log "busybox-static:arm64 unknown to apt (run tools/cross-arm64.sh --deps)"
+        return 1
+    fi
+    (
+        flock 9 || exit 1
+        dir="$broot/$ver"
+        if [ ! -f "$dir/.complete" ]; then
+            work=$(mktemp -d "$broot/.dl.XXXXXX") || exit 1
+            chmod 0777 "$work" # apt-get download drops to the _apt user
+            e2e_log "downloading busybox-static:arm64 $ver"
+            if ! (cd "$work" && apt-get download -q "busybox-static:arm64=$ver" >&2 2>&1) ||
+                ! deb=$(find "$work" -maxdepth 1 -name '*.deb' | head -n 1) || [ -z "$deb" ] ||
+                ! mkdir -p "$work/root" || ! dpkg-deb -x "$deb" "$work/root"; then
+                rm -rf "$work"
+                e2e_log "could not get busybox-static:arm64"
+                exit 1
+            fi
+            rm -rf "$dir"
+            mv "$work/root" "$dir" && rm -rf "$work" && : >"$dir/.complete" || exit 1
+        fi
+        printf '%s\n' "$dir/bin/busybox"
+    ) 9>"$broot/.lock"
+}
+
+# The applets of the arm64 busybox: the host's busybox-static of the same
+# Debian version has the same configuration, and it can run here.
+_arm64_applets() {
+    hostver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null)
+    armver=$(apt-cache policy busybox-static:arm64 2>/dev/null | awk '/Candidate:/ {print $2}')
+    if [ -n "$hostver" ] && [ "${hostver%+b*}" != "${armver%+b*}" ]; then
+        e2e_log "host busybox-static $hostver differs from arm64 $armver; applet list may differ"
+    fi
+    /bin/busybox --list-full
+}
+
+_arm64_find_lib() {
+    for d in "/lib/$E2E_ARM64_TRIPLET" "/usr/lib/$E2E_ARM64_TRIPLET" "/usr/$E2E_ARM64_TRIPLET/lib"; do
+        if [ -e "$d/$1" ]; then
+            printf '%s\n' "$d/$1"
+            return 0
+        fi
+    done
+    return 1
+}
+
+_arm64_readelf() {
+    if command -v "$E2E_ARM64_TRIPLET-readelf" >/dev/null 2>&1; then
+        "$E2E_ARM64_TRIPLET-readelf" "$@"
+    else
+        readelf "$@"
+    fi
+}
+
+arm64_copy_with_libs() {
+    src=$1
+    dst=$2
+    stage=$3
+    mkdir -p "$stage/$(dirname "$dst")" || return 1
+    cp -L "$src" "$stage/$dst" || return 1
+    chmod 0755 "$stage/$dst"
+    interp=$(_arm64_readelf -l "$src" 2>/dev/null |
+        sed -n 's/.*Requesting program interpreter: \([^]]*\)].*/\1/p')
+    [ -n "$interp" ] || return 0 # static
+    # The loader at the path the binary asks for (/lib/ld-linux-aarch64.so.1).
+    if [ ! -e "$stage$interp" ]; then
+        real=$(_arm64_find_lib "$(basename "$interp")") || {
+            e2e_log "no arm64 loader $interp (is libc6:arm64 installed?)"
+            return 1
+        }
+        mkdir -p "$stage$(dirname "$interp")"
+        cp -L "$real" "$stage$interp" || return 1
+    fi
+    # NEEDED entries, breadth first; libraries go to /lib/<triplet>, which the
+    # loader searches by default on Debian's multiarch layout.
+    todo=$src
+    while [ -n "$todo" ]; do
+        next=""
+        for f in $todo; do
+            for lib in $(_arm64_readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\].*/\1/p'); do
+                out="$stage/lib/$E2E_ARM64_TRIPLET/$lib"
+                [ -e "$out" ] && continue
+                path=$(_arm64_find_lib "$lib") || {
+                    e2e_log "arm64 library $lib (needed by $(basename "$f")) not found"
+                    return 1
+                }
+                mkdir -p "$stage/lib/$E2E_ARM64_TRIPLET"
+                cp -L "$path" "$out" || return 1
+                next="$next $path"
+            done
+        done
+        todo=$next
+    done
+}
+
+mkinitramfs_arm64() {
+    init="$(e2e_repo_root)/hooks/findroot-init.sh"
+    fr=""
+    mods=$E2E_ARM64_MODULES
+    extras=""
+    OPTIND=1
+    while getopts i:f:m:a: opt; do
+        case $opt in
+            i) init=$OPTARG ;;
+            f) fr=$OPTARG ;;
+            m) mods=$OPTARG ;;
+            a) extras="$extras $OPTARG" ;;
+            *) return 2 ;;
+        esac
+    done
+    shift $((OPTIND - 1))
+    out=$1
+    kdir=$2
+    rel=$(kernel_release "$kdir")
+    [ -n "$rel" ] || { e2e_log "no kernel in $kdir"; return 1; }
+    bb=$(get_busybox_arm64) || return 1
+    applets=$(_arm64_applets) || return 1
+    stage=$(mktemp -d "${TMPDIR:-/tmp}/findroot-e2e-initramfs-arm64.XXXXXX") || return 1
+    (
+        set -e
+        cd "$stage"
+        mkdir -p bin sbin usr/bin usr/sbin dev proc sys root run tmp etc/findroot "lib/modules/$rel"
+        cp "$bb" bin/busybox
+        chmod 0755 bin/busybox
+        # --list-full prints paths without the leading slash (bin/sh).
+        for path in $applets; do
+            path=./${path#/}
+            [ -e "$path" ] || [ -L "$path" ] || ln -s /bin/busybox "$path" 2>/dev/null || true
+        done
+        cp "$init" init
+        chmod 0755 init
+        if [ -n "$fr" ]; then
+            arm64_copy_with_libs "$fr" /sbin/findroot "$stage"
+        fi
+        mdir="$kdir/lib/modules/$rel"
+        # shellcheck disable=SC2086 # the module list is space separated
+        kernel_modules "$kdir" $mods | while read -r f; do
+            relpath=${f#"$mdir"/}
+            mkdir -p "lib/modules/$rel/$(dirname "$relpath")"
+            cp "$f" "lib/modules/$rel/$relpath"
+        done
+        for f in modules.order modules.builtin modules.builtin.modinfo; do
+            [ -f "$mdir/$f" ] && cp "$mdir/$f" "lib/modules/$rel/"
+        done
+        depmod -b "$stage" "$rel"
+        printf '%s\n' virtio_blk virtio_scsi sd_mod >etc/findroot/fallback-modules
+        for e in $extras; do
+            s=${e%%:*}
+            d=${e#*:}
+            mkdir -p "./$(dirname "$d")"
+            cp "$s" "./$d"
+        done
+        mknod -m 600 dev/console c 5 1 2>/dev/null || true
+        mknod -m 666 dev/null c 1 3 2>/dev/null || true
+    ) || { rm -rf "$stage"; return 1; }
+    (cd "$stage" && find . -print | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -6) >"$out"
+    rc=$?
+    rm -rf "$stage"
+    return $rc
+}
+
+make_rootfs_dir_arm64() {
+    make_rootfs_dir "$1" "$2" || return 1
+    bb=$(get_busybox_arm64) || return 1
+    cp "$bb" "$1/bin/busybox" && chmod 0755 "$1/bin/busybox"
+}
+
+run_qemu_arm64() {
+    log=$1
+    shift
+    tmo=$E2E_BOOT_TIMEOUT
+    acpi=0
+    while [ $# -gt 0 ]; do
+        case $1 in
+            -T) tmo=$2; shift 2 ;;
+            -A) acpi=1; shift ;;
+            --) shift; break ;;
+            *) break ;;
+        esac
+    done
+    if [ "$acpi" = 1 ]; then
+        # ACPI tables reach the guest only through UEFI: the EFI stub of the
+        # -kernel image runs under AAVMF. A private copy of the variable store.
+        vars="$log.AAVMF_VARS.fd"
+        cp "$AAVMF_VARS" "$vars" || return 1
+        set -- -M virt,acpi=on \
+            -drive "if=pflash,format=raw,unit=0,readonly=on,file=$AAVMF_CODE" \
+            -drive "if=pflash,format=raw,unit=1,file=$vars" "$@"
+    else
+        set -- -M virt,acpi=off "$@"
+    fi
+    set -- -accel tcg -cpu "$E2E_ARM64_CPU" -smp 1 -m 512 -nographic -no-reboot -nodefaults \
+        -serial "file:$log" -monitor none "$@"
+    : >"$log"
+    timeout -k 5 "$tmo" "$E2E_ARM64_QEMU" "$@" </dev/null >"$log.qemu" 2>&1
+    rc=$?
+    [ "$acpi" = 1 ] && rm -f "$log.AAVMF_VARS.fd"
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        return 124
+    fi
+    if [ "$rc" != 0 ]; then
+        e2e_log "qemu exited $rc: $(tail -n 3 "$log.qemu")"
+    fi
+    return "$rc"
+}
