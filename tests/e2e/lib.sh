@@ -236,8 +236,8 @@ _e2e_copy_with_libs() {
         while read -r lib; do
             [ -e "$stage$lib" ] && continue
             mkdir -p "$stage$(dirname "$lib")"
-            cp -L "$lib" "$stage$lib"
-        done
+            cp -L "$lib" "$stage$lib" || exit 1
+        done || return 1
 }
 
 mkinitramfs_busybox() {
@@ -262,39 +262,45 @@ mkinitramfs_busybox() {
     kdir=$2
     rel=$(kernel_release "$kdir")
     [ -n "$rel" ] || { e2e_log "no kernel in $kdir"; return 1; }
+    # The image is staged in another directory: make paths absolute first.
+    case $init in /*) ;; *) init="$PWD/$init" ;; esac
+    case $fr in /* | '') ;; *) fr="$PWD/$fr" ;; esac
+    case $out in /*) ;; *) out="$PWD/$out" ;; esac
+    if [ ! -f "$init" ]; then
+        e2e_log "no init script $init"
+        return 1
+    fi
     stage=$(mktemp -d "${TMPDIR:-/tmp}/e2e-initramfs.XXXXXX") || return 1
     (
-        set -e
-        cd "$stage"
+        # (set -e is void in a subshell that is followed by ||: check each step)
+        cd "$stage" || exit 1
         mkdir -p bin sbin usr/bin usr/sbin dev proc sys root run tmp etc/findroot "lib/modules/$rel"
-        cp /bin/busybox bin/busybox
+        cp /bin/busybox bin/busybox || exit 1
         # Symlinks for every applet, made on the host: the static binary lists them.
         for path in $(/bin/busybox --list-full); do
             [ -e "$path" ] || [ -L "$path" ] || ln -s /bin/busybox "$path" 2>/dev/null || true
         done
-        cp "$init" init
-        chmod 0755 init
+        cp "$init" init && chmod 0755 init || exit 1
         if [ -n "$fr" ]; then
-            _e2e_copy_with_libs "$fr" /sbin/findroot "$stage"
+            _e2e_copy_with_libs "$fr" /sbin/findroot "$stage" || exit 1
         fi
         mdir="$kdir/lib/modules/$rel"
         # shellcheck disable=SC2086 # the module list is space separated
         kernel_modules "$kdir" $mods | while read -r f; do
             relpath=${f#"$mdir"/}
-            mkdir -p "lib/modules/$rel/$(dirname "$relpath")"
-            cp "$f" "lib/modules/$rel/$relpath"
-        done
+            mkdir -p "lib/modules/$rel/$(dirname "$relpath")" &&
+                cp "$f" "lib/modules/$rel/$relpath" || exit 1
+        done || exit 1
         for f in modules.order modules.builtin modules.builtin.modinfo; do
             [ -f "$mdir/$f" ] && cp "$mdir/$f" "lib/modules/$rel/"
         done
-        depmod -b "$stage" "$rel"
+        depmod -b "$stage" "$rel" || exit 1
         # What a generic busybox image would modprobe when findroot is not run.
         printf '%s\n' virtio_blk virtio_scsi sd_mod nvme ahci >etc/findroot/fallback-modules
         for e in $extras; do
             s=${e%%:*}
             d=${e#*:}
-            mkdir -p "./$(dirname "$d")"
-            cp "$s" "./$d"
+            mkdir -p "./$(dirname "$d")" && cp "$s" "./$d" || exit 1
         done
         # The kernel opens /dev/console before devtmpfs exists; without the node
         # /init has no stdout (the hook re-opens it after mounting devtmpfs too).
