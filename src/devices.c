@@ -440,7 +440,8 @@ static void dev_subsystem(const char *dir, char *buf, size_t size)
         return;
     tgt[n] = '\0';
     const char *b = strrchr(tgt, '/');
-    snprintf(buf, size, "%s", b ? b + 1 : tgt);
+    if (copy_str(buf, size, b ? b + 1 : tgt) < 0)
+        buf[0] = '\0'; /* no subsystem name is that long */
 }
 
 static void dev_devtype(const char *dir, char *buf, size_t size)
@@ -602,7 +603,8 @@ static int compose_path(const struct fr_roots *r, const char *disk_dir, char *pa
         } else if (strcmp(subsys, "pci") == 0 || strcmp(subsys, "platform") == 0 ||
                    strcmp(subsys, "amba") == 0 || strcmp(subsys, "acpi") == 0 ||
                    strcmp(subsys, "xen") == 0) {
-            snprintf(comp, sizeof comp, "%s-%s", subsys, sysname);
+            if ((size_t)snprintf(comp, sizeof comp, "%s-%s", subsys, sysname) >= sizeof comp)
+                return -ENAMETOOLONG;
             rc = path_prepend(path, size, comp);
             if (rc < 0)
                 return rc;
