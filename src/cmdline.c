@@ -217,7 +217,9 @@ static int handle_param(const char *key, const char *value, void *data)
     } else if (strcmp(key, "findroot.timeout") == 0) {
         double t;
         int r = parse_seconds(value, &t);
-        if (r < 0)
+        if (r == -ERANGE)
+            warn_value(c, key, value, "more than a day");
+        else if (r < 0)
             warn_value(c, key, value, "expected seconds, e.g. 60 or 2.5");
         else if (t <= 0)
             warn_value(c, key, value, "must be more than 0");

@@ -99,6 +99,12 @@ static void test_valid(void)
     CHECK_STR(ev.modalias, "virtio:d00000017v00001AF4");
     CHECK(!ev.has_devnum);
 
+    /* Device tree names carry '@'; only the first one splits the header. */
+    CHECK_INT(parse_list(&ev, "add@/devices/platform/soc@0/4010000.pcie@4010000", "ACTION=add",
+                         "DEVPATH=/devices/platform/soc@0/4010000.pcie@4010000",
+                         "SUBSYSTEM=platform", NULL), 0);
+    CHECK_STR(ev.devpath, "/devices/platform/soc@0/4010000.pcie@4010000");
+
     CHECK_INT(parse_list(&ev, "bind@/devices/x", "ACTION=bind", "DEVPATH=/devices/x",
                          "SUBSYSTEM=virtio", "DRIVER=virtio_iommu", NULL), 0);
     CHECK_STR(ev.driver, "virtio_iommu");
@@ -299,7 +305,7 @@ static void test_monitor(void)
     /* Malformed, libudev-format and oversized messages are dropped (0). */
     CHECK_INT(send_to(path, "garbage", 7), 0);
     CHECK_INT(wait_read(m, &ev), 0);
-    char udev[64];
+    char udev[64] = {0};
     memcpy(udev, "libudev\0\xfe\xed\xca\xfe", 12);
     CHECK_INT(send_to(path, udev, 40), 0);
     CHECK_INT(wait_read(m, &ev), 0);
