@@ -107,10 +107,13 @@ static void trim(char *s)
     memmove(s, s + start, len - start + 1);
 }
 
+/* Copies what fits; src is always NUL-terminated. */
 static void copy(char *dst, size_t size, const char *src)
 {
-    size_t n = strnlen(src, size - 1);
+    size_t n = strlen(src);
 
+    if (n >= size)
+        n = size - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
