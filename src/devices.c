@@ -726,6 +726,168 @@ static int attrs_value(const struct fr_roots *r, const char *dir, const char *na
     return -ENOENT;
 }
 
+/* Raw read of a binary sysfs attribute (VPD pages may end in 0x0a). */
+static int read_binary(const char *dir, const char *attr, unsigned char *buf, size_t size)
+{
+    char p[PATH_MAX];
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, attr) >= sizeof p)
+        return -ENAMETOOLONG;
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, size);
+    int e = errno;
+    close(fd);
+    return n < 0 ? -e : (int)n;
+}
+
+/* udev_replace_whitespace(): leading/trailing whitespace dropped, inner
+ * runs become one '_'. */
+static void replace_whitespace(char *s)
+{
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; s[i]; i++) {
+        bool ws = s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r');
+        if (ws) {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            s[o++] = '_';
+        space = false;
+        s[o++] = s[i];
+    }
+    s[o] = '\0';
+}
+
+/* scsi_id's ID_SERIAL from the VPD pages the kernel already read (sysfs
+ * vpd_pg83, vpd_pg80) instead of SG_IO: page 0x83 descriptors in scsi_id's
+ * priority order (NAA IEEE registered extended, NAA IEEE registered, other
+ * NAA, EUI-64, T10 vendor id, vendor specific; binary before ASCII), each
+ * prefixed with its type digit, vendor specific ones also with the 8+16
+ * byte vendor and model; else 'S' + vendor + model + page 0x80 serial. */
+static int scsi_id_serial(const char *scsi_dir, char *serial, size_t size)
+{
+    static const struct { int type, naa, codeset; } order[] = {
+        { 3, 6, 1 }, { 3, 6, 2 }, { 3, 5, 1 }, { 3, 5, 2 }, { 3, -1, 1 }, { 3, -1, 2 },
+        { 2, -1, 1 }, { 2, -1, 2 }, { 1, -1, 1 }, { 1, -1, 2 }, { 0, -1, 1 }, { 0, -1, 2 },
+    };
+    static const char hex[] = "0123456789abcdef";
+    unsigned char pg[1024];
+    char vm[8 + 16 + 1], vendor[64], model[64];
+    int n;
+
+    /* Vendor and model exactly as INQUIRY returned them (space padded). */
+    bool have_vm = read_attr_at(scsi_dir, "vendor", vendor, sizeof vendor) == 8 &&
+                   read_attr_at(scsi_dir, "model", model, sizeof model) == 16;
+    if (have_vm) {
+        memcpy(vm, vendor, 8);
+        memcpy(vm + 8, model, 16);
+        vm[24] = '\0';
+    }
+
+    n = read_binary(scsi_dir, "vpd_pg83", pg, sizeof pg);
+    if (n >= 4 && pg[1] == 0x83) {
+        size_t end = 4 + (((size_t)pg[2] << 8) | pg[3]);
+        if (end > (size_t)n)
+            end = (size_t)n;
+        if (n > 6 && pg[6] != 0) {
+            /* Pre-SPC-3 (SCSI-2) page: the identifier follows the header. */
+            size_t o = 0;
+            serial[o++] = '3';
+            for (size_t i = 4; i < 4 + (size_t)pg[3] && i < (size_t)n && o + 3 < size; i++) {
+                serial[o++] = hex[pg[i] >> 4];
+                serial[o++] = hex[pg[i] & 15];
+            }
+            serial[o] = '\0';
+            return 0;
+        }
+        for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+            for (size_t j = 4; j + 4 <= end; j += 4 + (size_t)pg[j + 3]) {
+                const unsigned char *d = pg + j;
+                size_t len = d[3];
+                if (j + 4 + len > end)
+                    break;
+                if ((d[1] & 0x30) != 0 || (d[1] & 0x0f) != order[k].type ||
+                    (d[0] & 0x0f) != order[k].codeset)
+                    continue;
+                if (order[k].naa >= 0 && (len < 1 || (d[4] >> 4) != order[k].naa))
+                    continue;
+                if (order[k].type == 0 && !have_vm)
+                    continue;
+                size_t need = 2 + len * 2 + (order[k].type == 0 ? 24 : 0);
+                if (need > size)
+                    continue;
+                size_t o = 0;
+                serial[o++] = hex[order[k].type];
+                if (order[k].type == 0) {
+                    memcpy(serial + o, vm, 24);
+                    o += 24;
+                }
+                for (size_t i = 0; i < len; i++) {
+                    if (order[k].codeset == 2) {
+                        serial[o++] = (char)d[4 + i];
+                    } else {
+                        serial[o++] = hex[d[4 + i] >> 4];
+                        serial[o++] = hex[d[4 + i] & 15];
+                    }
+                }
+                serial[o] = '\0';
+                if (strlen(serial) == o) /* no NUL inside an ASCII id */
+                    return 0;
+            }
+        }
+    }
+
+    n = read_binary(scsi_dir, "vpd_pg80", pg, sizeof pg);
+    if (n >= 4 && pg[1] == 0x80 && have_vm && (size_t)pg[3] + 4 <= (size_t)n &&
+        26 + (size_t)pg[3] <= size) {
+        serial[0] = 'S';
+        memcpy(serial + 1, vm, 24);
+        memcpy(serial + 25, pg + 4, pg[3]);
+        serial[25 + pg[3]] = '\0';
+        return 0;
+    }
+    return -ENOENT;
+}
+
+/* by-id/scsi-<ID_SERIAL> as 60-persistent-storage.rules makes it after
+ * scsi_id. ATA disks (vendor "ATA") and USB get their ID_SERIAL from ata_id
+ * or usb_id, which need the device itself: no name for those. */
+static void scsi_serial(const struct fr_roots *r, const char *disk_dir, char *out, size_t size)
+{
+    char scsi[PATH_MAX], serial[600], s[64];
+
+    snprintf(scsi, sizeof scsi, "%s", disk_dir);
+    for (;;) {
+        if (!parent_device(r, scsi))
+            return;
+        dev_subsystem(scsi, s, sizeof s);
+        if (strcmp(s, "scsi") == 0) {
+            dev_devtype(scsi, s, sizeof s);
+            if (strcmp(s, "scsi_device") == 0)
+                break;
+        }
+    }
+    char cur[PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", scsi);
+    do {
+        dev_subsystem(cur, s, sizeof s);
+        if (strcmp(s, "usb") == 0)
+            return;
+    } while (parent_device(r, cur));
+    if (read_attr_at(scsi, "vendor", s, sizeof s) >= 3 && strncmp(s, "ATA", 3) == 0 &&
+        (s[3] == '\0' || s[3] == ' '))
+        return;
+    if (scsi_id_serial(scsi, serial, sizeof serial) < 0)
+        return;
+    replace_whitespace(serial);
+    udev_replace_chars(serial, NULL);
+    if (serial[0] && (size_t)snprintf(out, size, "scsi-%s", serial) >= size)
+        out[0] = '\0';
+}
+
 /* by-id for virtio-blk and NVMe as 60-persistent-storage.rules does. */
 static void compose_id(const struct fr_roots *r, const struct fr_blockdev *d,
                        const char *disk_dir, char *out, size_t size)
@@ -754,8 +916,9 @@ static void compose_id(const struct fr_roots *r, const struct fr_blockdev *d,
         if (strchr(name, '/') || strlen(name) >= size)
             return;
         snprintf(out, size, "%s", name);
+    } else if (strncmp(kname, "sd", 2) == 0 || strncmp(kname, "sr", 2) == 0) {
+        scsi_serial(r, disk_dir, out, size);
     }
-    /* sd*: scsi_id/ata_id talk to the device (SG_IO); not reproduced. */
     (void)d;
 }
 

@@ -74,8 +74,8 @@ static const char *resolved(enum fr_spec_kind kind, const char *value, int off, 
 static void test_scan(void)
 {
     int n = fr_devtab_scan(&tab, &roots);
-    /* 12 entries in class/block: evil refused, gone vanished. */
-    CHECK_INT(n, 11);
+    /* 14 entries in class/block: evil refused, gone vanished. */
+    CHECK_INT(n, 12);
     CHECK(dev("evil") == NULL);
     CHECK(dev("gone") == NULL);
     CHECK_INT(fr_devtab_add(&tab, &roots, "gone"), -ENOENT);
@@ -107,7 +107,7 @@ static void test_scan(void)
 
     /* Rescanning finds the same entries; a device gone from sysfs is marked. */
     size_t before = tab.n;
-    CHECK_INT(fr_devtab_scan(&tab, &roots), 11);
+    CHECK_INT(fr_devtab_scan(&tab, &roots), 12);
     CHECK_INT(tab.n, before);
 }
 
@@ -174,7 +174,10 @@ static void test_identify(void)
     CHECK_STR(dev("nvme0n1")->path_name, "pci-0000:00:04.0-nvme-1");
     CHECK_STR(dev("nvme0n1")->id_name, "nvme-QEMU_NVMe_Ctrl_deadbeef");
     CHECK_STR(dev("xx!d0")->path_name, ""); /* virtual */
-    CHECK_STR(dev("sda")->id_name, "");     /* SCSI by-id not reproduced */
+    CHECK_STR(dev("sda")->id_name, "scsi-0QEMU_QEMU_HARDDISK_drive-scsi0-0-0-0");
+    CHECK_STR(dev("sdc")->id_name, "scsi-36001405abcdef0123456789abcdef012");
+    CHECK_STR(dev("sdc")->path_name, "pci-0000:00:05.0-scsi-0:0:1:0");
+    CHECK_STR(dev("sdb")->id_name, ""); /* ATA: ata_id needs the device */
 }
 
 static void test_links(void)
@@ -201,6 +204,7 @@ static void test_links(void)
     link_is("by-path/pci-0000:00:02.0-part2", "../../vda2");
     link_is("by-path/pci-0000:00:05.0-scsi-0:0:0:0", "../../sda");
     link_is("by-label/DATA\\x201", "../../sda");
+    link_is("by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi0-0-0-0", "../../sda");
     link_is("by-path/pci-0000:00:1f.2-ata-3.0", "../../sdb");
     link_is("by-path/pci-0000:00:04.0-nvme-1", "../../nvme0n1");
     link_is("by-id/nvme-QEMU_NVMe_Ctrl_deadbeef", "../../nvme0n1");
