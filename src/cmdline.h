@@ -20,7 +20,8 @@ struct fr_cmdline {
     int nwarnings;     /* malformed findroot.* values ignored (each logged) */
 };
 
-/* Parses text (need not be NUL-terminated beyond len). Unknown parameters
+/* Parses text (need not be NUL-terminated beyond len; a NUL inside ends it,
+ * as it ends the kernel's string; trailing whitespace is not counted). Unknown parameters
  * are ignored; malformed findroot.* values get a warning and the default.
  * Returns 0, or -EINVAL when text is unusable (e.g. longer than FR_CMDLINE_MAX). */
 int fr_cmdline_parse(const char *text, size_t len, struct fr_cmdline *out);

@@ -30,6 +30,7 @@ struct fr_monitor;
 /* test_socket NULL: kernel netlink (NETLINK_KOBJECT_UEVENT, group 1), only
  * messages from the kernel (pid 0, uid 0) accepted. Otherwise bind an AF_UNIX
  * datagram socket at that path and accept the same payload from anyone. */
+/* A stale socket at that path is replaced; fr_monitor_free() removes it. */
 int fr_monitor_open(const char *test_socket, struct fr_monitor **out);
 int fr_monitor_fd(const struct fr_monitor *m);
 /* Non-blocking read of one message: 1 event in ev, 0 nothing or dropped
