@@ -16,6 +16,7 @@
 #   get_busybox_arm64             busybox-static:arm64 unpacked (never installed)
 #                                 into $FINDROOT_CACHE/busybox-arm64/<version>;
 #                                 prints the path of its busybox binary
+#                                 ($E2E_ARM64_BUSYBOX when set: no apt look-up)
 #   arm64_copy_with_libs SRC DST STAGE
 #                                 an arm64 binary plus its shared libraries and
 #                                 loader, found with readelf in the multiarch dirs
@@ -45,6 +46,12 @@ ensure_arm64_tools() {
 }
 
 get_busybox_arm64() {
+    # apt-cache is slow on a loaded host: a runner resolves this once and
+    # exports E2E_ARM64_BUSYBOX for the later calls.
+    if [ -n "${E2E_ARM64_BUSYBOX:-}" ] && [ -x "$E2E_ARM64_BUSYBOX" ]; then
+        printf '%s\n' "$E2E_ARM64_BUSYBOX"
+        return 0
+    fi
     broot="$FINDROOT_CACHE/busybox-arm64"
     mkdir -p "$broot" || return 1
     ver=$(apt-cache policy busybox-static:arm64 2>/dev/null | awk '/Candidate:/ {print $2}')
@@ -76,6 +83,10 @@ get_busybox_arm64() {
 # The applets of the arm64 busybox: the host's busybox-static of the same
 # Debian version has the same configuration, and it can run here.
 _arm64_applets() {
+    if [ -n "${E2E_ARM64_BUSYBOX:-}" ]; then
+        /bin/busybox --list-full
+        return
+    fi
     hostver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null)
     armver=$(apt-cache policy busybox-static:arm64 2>/dev/null | awk '/Candidate:/ {print $2}')
     if [ -n "$hostver" ] && [ "${hostver%+b*}" != "${armver%+b*}" ]; then
@@ -166,39 +177,42 @@ mkinitramfs_arm64() {
     bb=$(get_busybox_arm64) || return 1
     applets=$(_arm64_applets) || return 1
     stage=$(mktemp -d "${TMPDIR:-/tmp}/findroot-e2e-initramfs-arm64.XXXXXX") || return 1
+    case $init in /*) ;; *) init="$PWD/$init" ;; esac
+    case $fr in /* | '') ;; *) fr="$PWD/$fr" ;; esac
+    case $out in /*) ;; *) out="$PWD/$out" ;; esac
+    [ -f "$init" ] || { e2e_log "no init script $init"; rm -rf "$stage"; return 1; }
     (
-        set -e
-        cd "$stage"
-        mkdir -p bin sbin usr/bin usr/sbin dev proc sys root run tmp etc/findroot "lib/modules/$rel"
-        cp "$bb" bin/busybox
-        chmod 0755 bin/busybox
+        # set -e would be void here (the subshell is followed by ||): check each step.
+        cd "$stage" || exit 1
+        mkdir -p bin sbin usr/bin usr/sbin dev proc sys root run tmp etc/findroot "lib/modules/$rel" &&
+            cp "$bb" bin/busybox && chmod 0755 bin/busybox || exit 1
         # --list-full prints paths without the leading slash (bin/sh).
         for path in $applets; do
             path=./${path#/}
             [ -e "$path" ] || [ -L "$path" ] || ln -s /bin/busybox "$path" 2>/dev/null || true
         done
-        cp "$init" init
-        chmod 0755 init
+        [ -L bin/sh ] || { e2e_log "no /bin/sh applet link"; exit 1; }
+        cp "$init" init && chmod 0755 init || exit 1
         if [ -n "$fr" ]; then
-            arm64_copy_with_libs "$fr" /sbin/findroot "$stage"
+            arm64_copy_with_libs "$fr" /sbin/findroot "$stage" || exit 1
         fi
         mdir="$kdir/lib/modules/$rel"
         # shellcheck disable=SC2086 # the module list is space separated
         kernel_modules "$kdir" $mods | while read -r f; do
             relpath=${f#"$mdir"/}
-            mkdir -p "lib/modules/$rel/$(dirname "$relpath")"
-            cp "$f" "lib/modules/$rel/$relpath"
-        done
+            mkdir -p "lib/modules/$rel/$(dirname "$relpath")" &&
+                cp "$f" "lib/modules/$rel/$relpath" || exit 1
+        done || exit 1
         for f in modules.order modules.builtin modules.builtin.modinfo; do
             [ -f "$mdir/$f" ] && cp "$mdir/$f" "lib/modules/$rel/"
         done
-        depmod -b "$stage" "$rel"
-        printf '%s\n' virtio_blk virtio_scsi sd_mod >etc/findroot/fallback-modules
+        depmod -b "$stage" "$rel" || exit 1
+        # What a generic busybox image modprobes when findroot is not run.
+        printf '%s\n' virtio_blk virtio_scsi sd_mod >etc/findroot/fallback-modules || exit 1
         for e in $extras; do
             s=${e%%:*}
             d=${e#*:}
-            mkdir -p "./$(dirname "$d")"
-            cp "$s" "./$d"
+            mkdir -p "./$(dirname "$d")" && cp "$s" "./$d" || exit 1
         done
         mknod -m 600 dev/console c 5 1 2>/dev/null || true
         mknod -m 666 dev/null c 1 3 2>/dev/null || true
