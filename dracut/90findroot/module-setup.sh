@@ -1,0 +1,86 @@
+#!/bin/bash
+# shellcheck disable=SC2154 # moddir, initdir, ... are set by dracut
+# dracut module: ships findroot, the IOMMU and storage drivers a VM needs to
+# see its root disk (virtio_iommu above all), and hooks that run findroot and
+# explain in plain words why root is missing. See findroot(8).
+
+# The binary dracut copies into the image. cmake --install records its path
+# in findroot.path beside this file; $FINDROOT_BINARY overrides (tests).
+findroot_binary() {
+    local _p
+    if [[ -n ${FINDROOT_BINARY-} ]]; then
+        echo "$FINDROOT_BINARY"
+        return 0
+    fi
+    if [[ -r $moddir/findroot.path ]]; then
+        read -r _p < "$moddir/findroot.path"
+        if [[ -x $dracutsysrootdir$_p ]]; then
+            echo "$_p"
+            return 0
+        fi
+    fi
+    find_binary findroot
+}
+
+# Is this build host a VM that may sit behind a virtio-iommu?
+findroot_host_is_vm() {
+    local _d
+    [[ -e /sys/firmware/acpi/tables/VIOT ]] && return 0
+    for _d in /sys/bus/virtio/devices/*; do
+        [[ -e $_d ]] && return 0
+    done
+    # PCI vendor 0x1af4 (virtio), e.g. a virtio-iommu without bound driver
+    grep -qs '^0x1af4$' /sys/bus/pci/devices/*/vendor && return 0
+    return 1
+}
+
+# called by dracut
+check() {
+    if ! findroot_binary > /dev/null; then
+        derror "findroot: binary not found (set FINDROOT_BINARY)"
+        return 1
+    fi
+    # A generic image has to boot anywhere, VMs behind a virtio-iommu
+    # included. A host-only image gets findroot on VMs, or when asked.
+    [[ $hostonly ]] || return 0
+    findroot_host_is_vm && return 0
+    return 255
+}
+
+# called by dracut
+depends() {
+    return 0
+}
+
+# called by dracut
+installkernel() {
+    # Forced in even on host-only builds: a VM image is often built on a host
+    # that has no IOMMU, and without the IOMMU driver every PCI function
+    # behind a virtio-iommu stays deferred forever (see findroot(8)).
+    # Missing or built-in drivers are skipped silently.
+    hostonly='' instmods '=drivers/iommu'
+    hostonly='' instmods virtio_iommu virtio_pci virtio_mmio virtio_blk virtio_scsi \
+        sd_mod sr_mod nvme ahci
+}
+
+# called by dracut
+install() {
+    local _bin
+    _bin=$(findroot_binary) || return 1
+    inst_binary "$_bin" /usr/sbin/findroot
+    inst_script "$moddir/findroot-dracut.sh" /usr/sbin/findroot-dracut
+
+    # shell initrd: start findroot once udev has settled and root is still
+    # missing; explain on the initqueue timeout and in the emergency shell
+    inst_hook initqueue/settled 90 "$moddir/findroot-settled.sh"
+    inst_hook initqueue/timeout 90 "$moddir/findroot-timeout.sh"
+    inst_hook pre-pivot 10 "$moddir/findroot-stop.sh"
+    inst_hook emergency 10 "$moddir/findroot-emergency.sh"
+    inst_hook shutdown-emergency 10 "$moddir/findroot-emergency.sh"
+
+    # systemd initrd: a unit ordered before the root device is needed
+    if dracut_module_included "systemd"; then
+        inst_simple "$moddir/findroot.service" "$systemdsystemunitdir/findroot.service"
+        $SYSTEMCTL -q --root "$initdir" add-wants initrd.target findroot.service
+    fi
+}

@@ -1,0 +1,108 @@
+# shellcheck shell=sh
+# Shared by the integration boot tests (dracut, initramfs-tools, mkinitcpio):
+# reuses tests/e2e/lib.sh (kernels, disks, QEMU) and adds the root disk, the
+# virtio-iommu boot, the verdicts and the benchmark lines these tests share.
+
+INTEG_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+INTEG_REPO=$(CDPATH='' cd -- "$INTEG_DIR/../.." && pwd)
+E2E_LIB=$INTEG_REPO/tests/e2e/lib.sh
+# shellcheck source=../e2e/lib.sh
+. "$E2E_LIB"
+
+INTEG_MARKER=FINDROOT-INTEG-ROOT-REACHED
+INTEG_UUID=5b1c7a1e-4f0d-4c1e-9a59-9d3c2b7e0f42
+# Failing boots must end on their own: no shell, power off. The wait must
+# still outlast a slow TCG boot on a busy machine (udevd can start 40 s in).
+: "${INTEG_WAIT:=45}"
+INTEG_FAIL_FAST="rd.timeout=$INTEG_WAIT rd.retry=$INTEG_WAIT rd.shell=0 rd.emergency=poweroff panic=-1"
+INTEG_CACHE=$FINDROOT_CACHE/integrations
+# a private temp root: other suites on this machine clean /tmp/findroot-e2e-*
+TMPDIR=${INTEG_TMPDIR:-/var/tmp/findroot-integrations}
+mkdir -p "$TMPDIR" && export TMPDIR
+# used by the scripts that source this file
+: "$INTEG_FAIL_FAST" "$INTEG_CACHE"
+
+integ_log() {
+    printf 'integrations: %s\n' "$*" >&2
+}
+
+# integ_hash FILE|DIR...: one short content hash (cache keys)
+integ_hash() {
+    find "$@" -type f -print0 2>/dev/null | LC_ALL=C sort -z |
+        xargs -0 stat -c '%a %n' | while read -r mode f; do
+            printf '%s %s\n' "$mode" "$(sha256sum < "$f")"
+        done | sha256sum | cut -c1-16
+}
+
+# integ_rootdisk DISK: GPT disk whose ext4 partition (UUID $INTEG_UUID) has an
+# /sbin/init that prints $INTEG_MARKER and powers off
+integ_rootdisk() {
+    d=$(e2e_tmpdir rootfs) || return 1
+    make_rootfs_dir "$d/root" "$INTEG_MARKER" || return 1
+    # dracut's shell initrd wants /etc/fstab or it calls the root unusable
+    : > "$d/root/etc/fstab"
+    mkfs_ext4_image "$d/root.ext4" 48 "$d/root" introot "$INTEG_UUID" || return 1
+    mkdisk_gpt "$1" 64 "$d/root.ext4" introot || return 1
+    e2e_cleanup "$d"
+}
+
+# integ_boot LOG KDIR INITRD DISK CMDLINE: q35 + virtio-blk behind a
+# virtio-iommu, TCG; prints the wall time in seconds
+integ_boot() {
+    log=$1
+    kd=$2
+    initrd=$3
+    disk=$4
+    append=$5
+    t0=$(date +%s.%N)
+    run_qemu "$log" -T "${INTEG_BOOT_TIMEOUT:-150}" -- -m 1024 \
+        -kernel "$(kernel_image "$kd")" -initrd "$initrd" -append "console=ttyS0 $append" \
+        -drive "file=$disk,if=none,format=raw,id=d0,snapshot=on" \
+        -device virtio-blk-pci,drive=d0 -device virtio-iommu-pci
+    rc=$?
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }'
+    [ "$rc" = 124 ] && integ_log "boot hit the ${INTEG_BOOT_TIMEOUT:-150} s limit: $log"
+    return 0
+}
+
+# integ_bench NAME RESULT WALL DETAIL: one line for the benchmark table
+integ_bench() {
+    line="BENCH integrations $1 $2 wall=${3}s $4"
+    printf '%s\n' "$line"
+    if [ -n "${FINDROOT_BENCH_FILE:-}" ]; then
+        printf '%s\n' "$line" >> "$FINDROOT_BENCH_FILE"
+    fi
+}
+
+# integ_expect_boot NAME LOG WALL: root reached (marker on the console)
+integ_expect_boot() {
+    if grep -q "$INTEG_MARKER" "$2"; then
+        up=$(uptime_of "$2" "$INTEG_MARKER")
+        integ_bench "$1" BOOTS "$3" "root-reached-at=${up}s"
+        verdict "$1" PASS "$3" "root reached at ${up} s guest uptime"
+        return 0
+    fi
+    integ_log "$1: root not reached; console tail:"
+    tail -n 40 "$2" | tr -d '\r' >&2
+    verdict "$1" FAIL "$3" "root filesystem marker never printed"
+}
+
+# integ_expect_fail NAME LOG WALL PATTERN: stock image must end without root,
+# with PATTERN (the generator's own give-up message) on the console
+integ_expect_fail() {
+    if grep -q "$INTEG_MARKER" "$2"; then
+        verdict "$1" FAIL "$3" "stock image reached root: the test does not reproduce the bug"
+        return 1
+    fi
+    if ! grep -Eq "$4" "$2"; then
+        integ_log "$1: no '$4' on the console; tail:"
+        tail -n 40 "$2" | tr -d '\r' >&2
+        verdict "$1" FAIL "$3" "did not end with the generator's root-not-found message"
+        return 1
+    fi
+    integ_log "$1: ended without root, as expected:"
+    grep -E "$4" "$2" | tr -d '\r' | head -n 5 >&2
+    integ_bench "$1" NO-ROOT "$3" "as-expected"
+    verdict "$1" PASS "$3" "stock image ended without root (expected)"
+}
