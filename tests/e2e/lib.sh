@@ -63,7 +63,7 @@
 : "${E2E_BOOT_TIMEOUT:=120}"
 : "${E2E_QEMU:=qemu-system-x86_64}"
 # Storage, IOMMU and filesystem modules a generic busybox image carries.
-E2E_DEFAULT_MODULES="virtio_iommu virtio_blk virtio_scsi sd_mod nvme ahci ext4 crc32c_generic crc32c_intel"
+E2E_DEFAULT_MODULES="virtio_pci virtio_iommu virtio_blk virtio_scsi sd_mod nvme ahci ext4 crc32c_generic crc32c_intel"
 
 e2e_log() {
     printf 'e2e: %s\n' "$*" >&2
@@ -296,7 +296,7 @@ mkinitramfs_busybox() {
         done
         depmod -b "$stage" "$rel" || exit 1
         # What a generic busybox image would modprobe when findroot is not run.
-        printf '%s\n' virtio_blk virtio_scsi sd_mod nvme ahci >etc/findroot/fallback-modules
+        printf '%s\n' virtio_pci virtio_blk virtio_scsi sd_mod nvme ahci >etc/findroot/fallback-modules
         for e in $extras; do
             s=${e%%:*}
             d=${e#*:}
