@@ -159,44 +159,62 @@ get_kernel() {
     # Concurrent tests wait for one another here; flock comes with util-linux.
     (
         flock 9 || exit 1
-        for pkg in $cands; do
-            # Debian's kernel package names carry the ABI: the name is the key.
-            dir="$kroot/$pkg"
-            if [ -f "$dir/.complete" ]; then
-                printf '%s\n' "$dir"
-                exit 0
+        # Newest first; an older cached one only when the newer cannot be had.
+        # A stale package list names files the mirror no longer has: on a
+        # failed first round refresh the lists and try again.
+        for round in 1 2; do
+            if [ "$round" = 2 ]; then
+                [ "$(id -u)" = 0 ] || break
+                e2e_log "refreshing the package lists"
+                apt-get update -q >&2 || break
+                cands=$(_e2e_kernel_candidates "$flavor")
             fi
-            ver=$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')
-            if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-                continue
-            fi
-            work=$(mktemp -d "$kroot/.dl.XXXXXX") || exit 1
-            chmod 0777 "$work" # apt-get download drops to the _apt user
-            spec=$pkg
-            [ "$arch" = amd64 ] || spec="$pkg:$arch"
-            e2e_log "downloading $spec $ver"
-            if (cd "$work" && apt-get download -q "$spec" >&2 2>&1) &&
-                deb=$(find "$work" -maxdepth 1 -name '*.deb' | head -n 1) && [ -n "$deb" ] &&
-                mkdir -p "$work/root" && dpkg-deb -x "$deb" "$work/root"; then
-                rel=$(kernel_release "$work/root")
-                if [ -z "$rel" ] || ! depmod -b "$work/root" "$rel"; then
-                    e2e_log "depmod failed for $pkg"
-                    rm -rf "$work"
-                    continue
+            for pkg in $cands; do
+                # Debian's kernel package names carry the ABI: the name is the key.
+                if [ -f "$kroot/$pkg/.complete" ]; then
+                    printf '%s\n' "$kroot/$pkg"
+                    exit 0
                 fi
-                rm -f "$deb"
-                rm -rf "$dir"
-                printf '%s\n' "$ver" >"$work/root/.version"
-                mv "$work/root" "$dir" && rm -rf "$work" && : >"$dir/.complete" || exit 1
-                printf '%s\n' "$dir"
-                exit 0
-            fi
-            e2e_log "could not get $pkg $ver; trying an older one"
-            rm -rf "$work"
+                _e2e_fetch_kernel "$kroot" "$pkg" "$arch" && exit 0
+            done
         done
         e2e_log "no kernel could be downloaded for '$flavor'"
         exit 1
     ) 9>"$kroot/.lock"
+}
+
+# _e2e_fetch_kernel KROOT PKG ARCH: download and unpack one package, print its dir
+_e2e_fetch_kernel() {
+    dir="$1/$2"
+    spec=$2
+    [ "$3" = amd64 ] || spec="$2:$3"
+    ver=$(apt-cache policy "$spec" 2>/dev/null | awk '/Candidate:/ {print $2}')
+    if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+        return 1
+    fi
+    work=$(mktemp -d "$1/.dl.XXXXXX") || return 1
+    chmod 0777 "$work" # apt-get download drops to the _apt user
+    e2e_log "downloading $spec $ver"
+    if (cd "$work" && apt-get download -q "$spec" >&2 2>&1) &&
+        deb=$(find "$work" -maxdepth 1 -name '*.deb' | head -n 1) && [ -n "$deb" ] &&
+        mkdir -p "$work/root" && dpkg-deb -x "$deb" "$work/root"; then
+        rel=$(kernel_release "$work/root")
+        if [ -n "$rel" ] && depmod -b "$work/root" "$rel"; then
+            printf '%s\n' "$ver" >"$work/root/.version"
+            rm -rf "$dir"
+            if mv "$work/root" "$dir" && : >"$dir/.complete"; then
+                rm -rf "$work"
+                printf '%s\n' "$dir"
+                return 0
+            fi
+        else
+            e2e_log "depmod failed for $spec"
+        fi
+    else
+        e2e_log "could not get $spec $ver"
+    fi
+    rm -rf "$work"
+    return 1
 }
 
 kernel_release() {
