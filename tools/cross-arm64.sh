@@ -19,8 +19,10 @@ TRIPLET=${FINDROOT_CROSS_TRIPLET:-aarch64-linux-gnu}
 JOBS=${FINDROOT_JOBS:-2}
 BUILD_TYPE=${CMAKE_BUILD_TYPE:-RelWithDebInfo}
 # Build packages (arch-qualified ones are the arm64 libraries to link).
-BUILD_PKGS="gcc-$TRIPLET libc6-dev-arm64-cross binutils-$TRIPLET cmake make pkgconf
- libblkid-dev:arm64 libkmod-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64"
+# The host's own -dev packages too: the host tree (which registers the boot
+# tests) must configure.
+BUILD_PKGS="gcc-$TRIPLET libc6-dev-arm64-cross binutils-$TRIPLET cmake make pkgconf gcc file
+ libblkid-dev:arm64 libkmod-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64 libblkid-dev libkmod-dev"
 # What tests/e2e-arm64 needs besides a build: QEMU, AAVMF, image tools.
 TEST_PKGS="qemu-system-arm qemu-efi-aarch64 ipxe-qemu e2fsprogs gdisk kmod cpio xz-utils
  util-linux busybox-static"

@@ -86,6 +86,9 @@ if ! command -v "$E2E_ARM64_QEMU" >/dev/null 2>&1 || [ ! -r "$AAVMF_CODE" ]; the
     ensure_arm64_tools || { verdict "$NAME" FAIL "$(elapsed)" "arm64-tools-missing(run-tools/cross-arm64.sh---deps)"; exit 77; }
 fi
 
+# A private temp root: other suites on this machine sweep /tmp/findroot-e2e-*.
+TMPDIR=${E2E_ARM64_TMPDIR:-/var/tmp/findroot-arm64-e2e}
+mkdir -p "$TMPDIR" && export TMPDIR
 W=$(e2e_tmpdir "arm64-$NAME") || exit 1
 cleanup() { e2e_cleanup "$W"; }
 trap cleanup EXIT

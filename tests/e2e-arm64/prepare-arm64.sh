@@ -1,0 +1,39 @@
+#!/bin/sh
+# Set up the arm64 boot tests once (ctest fixture e2e-arm64/prepare): host
+# packages (as root), the arm64 findroot cross-built into BUILD_DIR, Debian's
+# arm64 6.12 kernel and busybox-static:arm64 in the cache.
+#
+# usage: prepare-arm64.sh BUILD_DIR [FINDROOT]
+#   FINDROOT  an arm64 binary made elsewhere: checked, not built
+# Prints the findroot path on its last line.
+set -u
+A64_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+E2E_REPO=${E2E_REPO:-$(CDPATH='' cd -- "$A64_DIR/../.." && pwd)}
+export E2E_REPO
+# shellcheck source=tests/e2e/lib.sh
+. "$E2E_REPO/tests/e2e/lib.sh"
+# shellcheck source=tests/e2e-arm64/lib-arm64.sh
+. "$A64_DIR/lib-arm64.sh"
+
+[ $# = 1 ] || [ $# = 2 ] || { echo "usage: $0 BUILD_DIR [FINDROOT]" >&2; exit 2; }
+build=$1
+given=${2:-}
+
+if [ "$(id -u)" = 0 ]; then
+    sh "$E2E_REPO/tools/cross-arm64.sh" --deps || exit 1
+fi
+if [ -n "$given" ]; then
+    [ -x "$given" ] || { echo "e2e-arm64: $given is not executable" >&2; exit 1; }
+    case $(_arm64_readelf -h "$given" 2>/dev/null) in
+        *AArch64*) ;;
+        *) echo "e2e-arm64: $given is not an AArch64 binary" >&2; exit 1 ;;
+    esac
+    bin=$given
+else
+    bin=$(sh "$E2E_REPO/tools/cross-arm64.sh" --no-deps -B "$build") || exit 1
+fi
+k=$(get_kernel 6.12-arm64) || exit 1
+echo "e2e-arm64: kernel $(kernel_release "$k") in $k"
+bb=$(get_busybox_arm64) || exit 1
+echo "e2e-arm64: busybox $bb"
+echo "e2e-arm64: findroot $bin"
