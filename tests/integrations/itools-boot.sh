@@ -1,0 +1,116 @@
+#!/bin/sh
+# Boot test of hooks/initramfs-tools: Debian's real mkinitramfs (in a cached
+# debootstrap chroot, as initramfs-tools conflicts with dracut) builds an
+# image for the Debian 6.12 kernel, once stock and once with the findroot
+# hook and local-top script; both boot under a virtio-iommu. Stock must give
+# up after its 30 s, findroot's must reach root.
+# Usage: itools-boot.sh FINDROOT_BINARY
+set -u
+FR_BIN=$1
+. "$(dirname -- "$0")/common.sh"
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, chroot)"; exit 77; }
+ensure_e2e_tools || exit 1
+ensure_packages debootstrap || exit 1
+KDIR=$(get_kernel 6.12) || exit 1
+REL=$(kernel_release "$KDIR")
+mkdir -p "$INTEG_CACHE" || exit 1
+CH=$INTEG_CACHE/itools-chroot
+work=$(e2e_tmpdir itools) || exit 1
+
+mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {print $2; exit}' \
+    /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null)
+: "${mirror:=http://deb.debian.org/debian}"
+
+# the chroot, made once: debootstrap minbase + initramfs-tools
+make_chroot() {
+    [ -f "$CH/.complete" ] && return 0
+    rm -rf "$CH.tmp"
+    integ_log "debootstrap bookworm from $mirror into $CH"
+    if ! debootstrap --variant=minbase bookworm "$CH.tmp" "$mirror" > "$work/debootstrap.log" 2>&1 ||
+        ! chroot "$CH.tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+            initramfs-tools busybox >> "$work/debootstrap.log" 2>&1; then
+        tail -n 20 "$work/debootstrap.log" >&2
+        return 1
+    fi
+    rm -rf "$CH" && mv "$CH.tmp" "$CH" && : > "$CH/.complete"
+}
+
+mounted=""
+cleanup() {
+    [ -n "$mounted" ] && umount "$CH/proc" 2>/dev/null
+    mounted=""
+}
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
+
+IT=usr/share/initramfs-tools
+SRC=$INTEG_REPO/hooks/initramfs-tools
+# mkinitramfs OUT with|without: our hook and script in place or not
+build_image() {
+    out=$1
+    if [ -s "$out" ]; then
+        integ_log "cached: $out"
+        return 0
+    fi
+    rm -f "$CH/$IT/hooks/findroot" "$CH/$IT/scripts/local-top/findroot" "$CH/usr/local/sbin/findroot"
+    if [ "$2" = with ]; then
+        install -D -m 0755 "$SRC/hooks/findroot" "$CH/$IT/hooks/findroot"
+        install -D -m 0755 "$SRC/scripts/local-top/findroot" "$CH/$IT/scripts/local-top/findroot"
+        install -D -m 0755 "$FR_BIN" "$CH/usr/local/sbin/findroot"
+    fi
+    integ_log "building $out ($2 findroot)"
+    t0=$(date +%s)
+    chroot "$CH" mkinitramfs -o /tmp/image.img "$REL" > "$out.log" 2>&1 ||
+        { tail -n 20 "$out.log" >&2; return 1; }
+    mv "$CH/tmp/image.img" "$out"
+    integ_log "built in $(($(date +%s) - t0)) s: $out ($(du -m "$out" | cut -f1) MiB)"
+}
+
+(
+    flock 9 || exit 1
+    make_chroot || exit 1
+    # shellcheck disable=SC2016 # dpkg-query's own format, not ours
+    itver=$(chroot "$CH" dpkg-query -W -f='${Version}' initramfs-tools)
+    key=$REL-$itver
+    stock=$INTEG_CACHE/itools-stock-$key.img
+    withfr=$INTEG_CACHE/itools-findroot-$key-$(integ_hash "$SRC" "$FR_BIN").img
+    if [ ! -s "$stock" ] || [ ! -s "$withfr" ]; then
+        rm -rf "$CH/lib/modules/$REL" "$CH/usr/lib/modules/$REL"
+        mkdir -p "$CH/lib/modules" "$CH/boot"
+        cp -a "$KDIR/lib/modules/$REL" "$CH/lib/modules/$REL" || exit 1
+        cp "$KDIR/boot/config-$REL" "$CH/boot/" || exit 1
+        mount -t proc proc "$CH/proc" && mounted=1
+        build_image "$stock" without || exit 1
+        build_image "$withfr" with || exit 1
+        rm -f "$CH/$IT/hooks/findroot" "$CH/$IT/scripts/local-top/findroot" "$CH/usr/local/sbin/findroot"
+        cleanup
+    fi
+    printf '%s\n%s\n' "$stock" "$withfr" > "$work/images"
+) 9> "$INTEG_CACHE/.itools.lock" || exit 1
+trap - EXIT INT TERM
+stock=$(sed -n 1p "$work/images")
+withfr=$(sed -n 2p "$work/images")
+
+lsinitramfs_() {
+    # the image is a plain (possibly compressed) cpio; unmkinitramfs is in the chroot
+    chroot "$CH" sh -c 'cat > /tmp/l.img && lsinitramfs /tmp/l.img; rm -f /tmp/l.img' < "$1"
+}
+lsinitramfs_ "$withfr" > "$work/withfr.list"
+grep -Eq 'virtio[-_]iommu\.ko' "$work/withfr.list" || { echo "findroot image lacks virtio_iommu" >&2; exit 1; }
+grep -q 'usr/sbin/findroot$' "$work/withfr.list" || { echo "findroot image lacks findroot" >&2; exit 1; }
+grep -q 'scripts/local-top/findroot$' "$work/withfr.list" || { echo "image lacks local-top/findroot" >&2; exit 1; }
+
+disk=$work/disk.img
+integ_rootdisk "$disk" || exit 1
+append="root=UUID=$INTEG_UUID ro panic=-1"
+
+rc=0
+wall=$(integ_boot "$work/stock.log" "$KDIR" "$stock" "$disk" "$append")
+integ_expect_fail itools-stock "$work/stock.log" "$wall" \
+    'Gave up waiting for root|ALERT!.*does not exist' || rc=1
+wall=$(integ_boot "$work/findroot.log" "$KDIR" "$withfr" "$disk" "$append")
+integ_expect_boot itools-findroot "$work/findroot.log" "$wall" || rc=1
+grep -a 'findroot' "$work/findroot.log" | tr -d '\r' | head -n 5 >&2
+[ "$rc" = 0 ] && e2e_cleanup "$work"
+exit "$rc"
