@@ -1,0 +1,51 @@
+# Install rules for findroot's initramfs-generator integrations and its man
+# page. Each piece goes where its generator looks; the cache variables move
+# them (packagers, or a DESTDIR test with other roots).
+
+include(GNUInstallDirs)
+
+set(FINDROOT_DRACUT_DIR "/usr/lib/dracut/modules.d" CACHE PATH
+    "dracut modules directory (90findroot/ is installed below it)")
+set(FINDROOT_INITCPIO_DIR "/usr/lib/initcpio" CACHE PATH
+    "mkinitcpio directory (install/findroot and hooks/findroot below it)")
+set(FINDROOT_INITRAMFS_TOOLS_DIR "/usr/share/initramfs-tools" CACHE PATH
+    "initramfs-tools directory (hooks/findroot and scripts/local-top/findroot below it)")
+option(FINDROOT_INSTALL_INTEGRATIONS "Install the dracut, mkinitcpio and initramfs-tools pieces" ON)
+
+set(_fr_exec OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+set(_fr_data OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+
+if(FINDROOT_INSTALL_INTEGRATIONS)
+  # dracut: the module finds the binary through findroot.path (dracut's
+  # PATH does not include the /usr/local prefix)
+  set(_fr_dracut ${CMAKE_SOURCE_DIR}/dracut/90findroot)
+  file(WRITE ${CMAKE_BINARY_DIR}/integrations/findroot.path
+       "${CMAKE_INSTALL_FULL_SBINDIR}/findroot\n")
+  install(FILES
+            ${_fr_dracut}/module-setup.sh
+            ${_fr_dracut}/findroot-dracut.sh
+            ${_fr_dracut}/findroot-settled.sh
+            ${_fr_dracut}/findroot-timeout.sh
+            ${_fr_dracut}/findroot-stop.sh
+            ${_fr_dracut}/findroot-emergency.sh
+          DESTINATION ${FINDROOT_DRACUT_DIR}/90findroot PERMISSIONS ${_fr_exec})
+  install(FILES ${_fr_dracut}/findroot.service ${CMAKE_BINARY_DIR}/integrations/findroot.path
+          DESTINATION ${FINDROOT_DRACUT_DIR}/90findroot PERMISSIONS ${_fr_data})
+
+  # mkinitcpio: sourced by mkinitcpio, not executed
+  install(FILES ${CMAKE_SOURCE_DIR}/mkinitcpio/install/findroot
+          DESTINATION ${FINDROOT_INITCPIO_DIR}/install PERMISSIONS ${_fr_data})
+  install(FILES ${CMAKE_SOURCE_DIR}/mkinitcpio/hooks/findroot
+          DESTINATION ${FINDROOT_INITCPIO_DIR}/hooks PERMISSIONS ${_fr_data})
+
+  # initramfs-tools: both are executed and must be executable
+  install(FILES ${CMAKE_SOURCE_DIR}/hooks/initramfs-tools/hooks/findroot
+          DESTINATION ${FINDROOT_INITRAMFS_TOOLS_DIR}/hooks PERMISSIONS ${_fr_exec})
+  install(FILES ${CMAKE_SOURCE_DIR}/hooks/initramfs-tools/scripts/local-top/findroot
+          DESTINATION ${FINDROOT_INITRAMFS_TOOLS_DIR}/scripts/local-top PERMISSIONS ${_fr_exec})
+endif()
+
+if(EXISTS ${CMAKE_SOURCE_DIR}/docs/findroot.8)
+  install(FILES ${CMAKE_SOURCE_DIR}/docs/findroot.8
+          DESTINATION ${CMAKE_INSTALL_MANDIR}/man8 PERMISSIONS ${_fr_data})
+endif()

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs ShellCheck on every script the integrations ship (hooks run in busybox,
+# dracut's bash, mkinitcpio's bash) and on these tests themselves.
+# Usage: lint.sh SOURCE_DIR
+set -u
+src=$1
+if ! command -v shellcheck > /dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q shellcheck > /dev/null 2>&1
+    fi
+    command -v shellcheck > /dev/null 2>&1 || { echo "SKIP: no shellcheck"; exit 77; }
+fi
+rc=0
+check() {
+    if shellcheck "$@"; then
+        echo "ok: $*"
+    else
+        rc=1
+    fi
+}
+cd "$src" || exit 1
+# POSIX sh, run in the initramfs (busybox ash, dash)
+check -s sh dracut/90findroot/findroot-dracut.sh dracut/90findroot/findroot-settled.sh \
+    dracut/90findroot/findroot-timeout.sh dracut/90findroot/findroot-stop.sh \
+    dracut/90findroot/findroot-emergency.sh
+check -s sh hooks/initramfs-tools/hooks/findroot hooks/initramfs-tools/scripts/local-top/findroot
+check -s sh mkinitcpio/hooks/findroot
+# bash, sourced by the generators at build time
+check -s bash dracut/90findroot/module-setup.sh mkinitcpio/install/findroot
+# the tests
+check -x -P SCRIPTDIR tests/integrations/common.sh tests/integrations/dracut-boot.sh \
+    tests/integrations/itools-boot.sh tests/integrations/mkinitcpio-boot.sh \
+    tests/integrations/lint.sh tests/integrations/install-check.sh \
+    tests/integrations/mkinitcpio/harness-init tests/integrations/mkinitcpio/harness-init_functions
+check tests/integrations/mkinitcpio/harness.sh
+exit "$rc"
