@@ -1,0 +1,101 @@
+# Fully static findroot (-DFINDROOT_STATIC=ON) for busybox-only images and
+# rescue use: musl libc, -Os, section GC, and the static libblkid, libkmod,
+# libzstd and liblzma that tools/build-static-deps.sh builds from Debian's
+# source packages. See docs/STATIC.md.
+#
+# Included by the top-level CMakeLists.txt after findroot_core and findroot
+# exist and before tests/ is added, so the flags set here reach every C
+# target of the tree (the unit tests and helpers are static musl too, which
+# is what makes the test suite a test of this build).
+
+if(NOT FINDROOT_STATIC)
+  return()
+endif()
+
+if(FINDROOT_SANITIZE)
+  message(FATAL_ERROR "FINDROOT_STATIC=ON cannot be combined with FINDROOT_SANITIZE=ON")
+endif()
+
+if(DEFINED ENV{FINDROOT_CACHE} AND NOT "$ENV{FINDROOT_CACHE}" STREQUAL "")
+  set(_fr_cache "$ENV{FINDROOT_CACHE}")
+else()
+  set(_fr_cache "$ENV{HOME}/.cache/findroot")
+endif()
+set(FINDROOT_STATIC_PREFIX "${_fr_cache}/static/prefix" CACHE PATH
+    "Prefix with the static libblkid, libkmod, libzstd, liblzma (tools/build-static-deps.sh prints it)")
+set(FINDROOT_STATIC_MAX_SIZE 614400 CACHE STRING
+    "Size budget in bytes for the stripped static findroot (tests/static)")
+
+# Link order matters for static archives: a library before the ones it uses.
+set(_fr_static_libs blkid kmod zstd lzma)
+foreach(_lib IN LISTS _fr_static_libs)
+  if(NOT EXISTS "${FINDROOT_STATIC_PREFIX}/lib/lib${_lib}.a")
+    message(FATAL_ERROR
+      "FINDROOT_STATIC: ${FINDROOT_STATIC_PREFIX}/lib/lib${_lib}.a is missing.\n"
+      "Build the static dependencies first:\n"
+      "  tools/build-static-deps.sh\n"
+      "and pass -DFINDROOT_STATIC_PREFIX=<the prefix it prints> if it differs.")
+  endif()
+endforeach()
+
+# musl: either the compiler is already musl-gcc (-DCMAKE_C_COMPILER=musl-gcc),
+# or the system gcc is pointed at musl through the specs file musl-gcc itself
+# uses, so `cmake -DFINDROOT_STATIC=ON` needs no other switch.
+get_filename_component(_fr_cc_name "${CMAKE_C_COMPILER}" NAME)
+set(_fr_musl_flags "")
+if(NOT _fr_cc_name MATCHES "musl")
+  if(NOT CMAKE_C_COMPILER_ID STREQUAL "GNU")
+    message(FATAL_ERROR "FINDROOT_STATIC: use gcc or -DCMAKE_C_COMPILER=musl-gcc")
+  endif()
+  find_file(FINDROOT_MUSL_SPECS musl-gcc.specs
+            PATHS /usr/lib/${CMAKE_SYSTEM_PROCESSOR}-linux-musl /usr/lib/musl/lib
+                  /usr/local/musl/lib
+            NO_DEFAULT_PATH)
+  if(NOT FINDROOT_MUSL_SPECS)
+    message(FATAL_ERROR "FINDROOT_STATIC: musl-gcc.specs not found (apt-get install musl-tools)")
+  endif()
+  set(_fr_musl_flags "-specs=${FINDROOT_MUSL_SPECS}")
+endif()
+
+# The prefix also carries the kernel UAPI headers (linux/, asm/), which musl's
+# include path lacks; -isystem keeps their warnings quiet.
+set(_fr_size_flags "-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-pie")
+string(APPEND CMAKE_C_FLAGS
+       " ${_fr_musl_flags} -isystem ${FINDROOT_STATIC_PREFIX}/include ${_fr_size_flags}")
+string(APPEND CMAKE_EXE_LINKER_FLAGS " ${_fr_musl_flags} -static -no-pie -Wl,--gc-sections")
+foreach(_cfg RELEASE RELWITHDEBINFO MINSIZEREL)
+  string(REGEX REPLACE "-O[0-9s]" "-Os" CMAKE_C_FLAGS_${_cfg} "${CMAKE_C_FLAGS_${_cfg}}")
+endforeach()
+
+# Replace what pkg-config found for the dynamic libraries: same targets, so
+# src/ and tests/ link the same way in both builds.
+set_target_properties(PkgConfig::BLKID PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${FINDROOT_STATIC_PREFIX}/include/blkid;${FINDROOT_STATIC_PREFIX}/include"
+  INTERFACE_LINK_LIBRARIES "${FINDROOT_STATIC_PREFIX}/lib/libblkid.a"
+  INTERFACE_LINK_DIRECTORIES ""
+  INTERFACE_LINK_OPTIONS ""
+  INTERFACE_COMPILE_OPTIONS "")
+set_target_properties(PkgConfig::KMOD PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${FINDROOT_STATIC_PREFIX}/include"
+  INTERFACE_LINK_LIBRARIES
+    "${FINDROOT_STATIC_PREFIX}/lib/libkmod.a;${FINDROOT_STATIC_PREFIX}/lib/libzstd.a;${FINDROOT_STATIC_PREFIX}/lib/liblzma.a"
+  INTERFACE_LINK_DIRECTORIES ""
+  INTERFACE_LINK_OPTIONS ""
+  INTERFACE_COMPILE_OPTIONS "")
+
+# findroot stays unstripped (debug info for post-mortems); findroot.stripped
+# beside it is the file to ship and the one the size budget applies to.
+# `cmake --install --strip` installs the stripped form as well.
+if(NOT CMAKE_STRIP)
+  find_program(CMAKE_STRIP strip)
+endif()
+add_custom_command(TARGET findroot POST_BUILD
+  COMMAND ${CMAKE_STRIP} --strip-all -o $<TARGET_FILE:findroot>.stripped $<TARGET_FILE:findroot>
+  COMMENT "Stripping the static findroot"
+  VERBATIM)
+add_custom_target(findroot-size
+  COMMAND sh ${CMAKE_SOURCE_DIR}/tests/static/sizes.sh $<TARGET_FILE:findroot>.stripped
+  DEPENDS findroot
+  VERBATIM)
+
+message(STATUS "findroot: static musl build, libraries from ${FINDROOT_STATIC_PREFIX}")

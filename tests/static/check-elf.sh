@@ -1,0 +1,59 @@
+#!/bin/sh
+# Checks that a findroot binary is fully static, carries libblkid, libkmod,
+# zstd and xz decompression, runs, and fits the size budget once stripped.
+# usage: check-elf.sh FINDROOT FINDROOT_STRIPPED [MAX_BYTES]
+set -u
+bin=$1
+stripped=$2
+max=${3:-614400}
+fails=0
+passes=0
+
+ok() { passes=$((passes + 1)); printf 'ok   %s\n' "$*"; }
+bad() { fails=$((fails + 1)); printf 'FAIL %s\n' "$*"; }
+
+for f in "$bin" "$stripped"; do
+	[ -x "$f" ] || { echo "not executable: $f" >&2; exit 2; }
+done
+
+if readelf -lW "$stripped" | grep -q 'INTERP'; then
+	bad "has a PT_INTERP (needs a dynamic loader)"
+else
+	ok "no PT_INTERP"
+fi
+if readelf -dW "$stripped" | grep -q '(NEEDED)'; then
+	bad "has DT_NEEDED entries: $(readelf -dW "$stripped" | grep '(NEEDED)' | tr -s ' ' | tr '\n' ';')"
+else
+	ok "no DT_NEEDED"
+fi
+case $(file -b "$stripped") in
+*"statically linked"*) ok "file(1): statically linked" ;;
+*) bad "file(1) says: $(file -b "$stripped")" ;;
+esac
+
+# The libraries must really be inside, not stubbed out by section GC.
+syms=$(nm "$bin" 2>/dev/null)
+for s in blkid_do_safeprobe kmod_new kmod_module_probe_insert_module \
+	ZSTD_decompressStream lzma_stream_decoder; do
+	if printf '%s\n' "$syms" | grep -q " [Tt] $s\$"; then
+		ok "links $s"
+	else
+		bad "symbol $s missing"
+	fi
+done
+
+if out=$("$stripped" --version 2>&1); then
+	ok "runs: $out"
+else
+	bad "--version failed: $out"
+fi
+
+size=$(wc -c <"$stripped")
+if [ "$size" -le "$max" ]; then
+	ok "stripped size $size bytes ($((size / 1024)) KiB) <= $max"
+else
+	bad "stripped size $size bytes ($((size / 1024)) KiB) > budget $max"
+fi
+
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,233 @@
+#!/bin/sh
+# Build the libraries a static findroot links (libblkid, libkmod, liblzma,
+# libzstd) from Debian's own source packages, against musl, into a prefix in
+# the cache. Idempotent; prints the prefix on stdout, everything else on stderr.
+#
+# Usage: tools/build-static-deps.sh [--print-prefix]
+#   FINDROOT_CACHE  cache root (default $HOME/.cache/findroot); work in .../static
+#   FINDROOT_JOBS   make -j (default 2)
+#   MUSL_CC         musl compiler driver (default musl-gcc)
+#
+# Sources come through a private apt configuration under the cache (deb-src
+# entries derived at run time from the system's own deb entries), so the
+# system's apt state is never changed. No third-party code lives in the repo.
+set -eu
+
+CACHE=${FINDROOT_CACHE:-${HOME:-/root}/.cache/findroot}/static
+JOBS=${FINDROOT_JOBS:-2}
+MUSL_CC=${MUSL_CC:-musl-gcc}
+PREFIX=$CACHE/prefix
+APTDIR=$CACHE/apt
+DLDIR=$CACHE/dl
+SRCDIR=$CACHE/src
+SRC_PKGS="util-linux kmod xz-utils libzstd"
+# Packages this script needs on the build host.
+# autoconf/automake/libtool: kmod's Debian source is a git snapshot without
+# configure; Debian runs autoreconf for it too.
+HOST_PKGS="musl-tools dpkg-dev make gcc pkg-config linux-libc-dev xz-utils autoconf automake libtool"
+# Size first: these libraries end up in a binary with a 600 KiB budget.
+OPT_CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
+
+say() { printf 'build-static-deps: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+script_dir=$(cd "$(dirname "$0")" && pwd)
+# The stamp changes whenever this script changes, so edits rebuild the prefix.
+STAMP=$(sha256sum "$script_dir/$(basename "$0")" | cut -c1-16)
+
+if [ "${1:-}" = "--print-prefix" ]; then
+	echo "$PREFIX"
+	exit 0
+fi
+
+if [ -f "$PREFIX/.stamp" ] && [ "$(cat "$PREFIX/.stamp")" = "$STAMP" ]; then
+	say "up to date: $PREFIX"
+	echo "$PREFIX"
+	exit 0
+fi
+
+# ---- host packages ---------------------------------------------------------
+missing=""
+for p in $HOST_PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+if [ -n "$missing" ]; then
+	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root, or install them)"
+	say "installing:$missing"
+	# shellcheck disable=SC2086  # word splitting of the package list is wanted
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2; then
+		apt-get update >&2
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2
+	fi
+fi
+command -v "$MUSL_CC" >/dev/null || die "$MUSL_CC not found"
+
+# ---- private apt configuration with deb-src entries -----------------------
+# shellcheck source=/dev/null
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+[ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
+
+mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" \
+	"$APTDIR/sources.list.d" "$DLDIR" "$SRCDIR"
+
+# Keep only the system's entries for this Debian release (codename,
+# codename-updates, codename-security) and turn them into deb-src. The mirror
+# URIs are read here, at run time, and never written into the repository.
+{
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk -v cn="$codename" '
+			function flush() {
+				if (para != "" && isdeb && keep) printf "%s\n", para
+				para = ""; isdeb = 0; keep = 0
+			}
+			/^[ \t]*#/ { next }
+			/^[ \t]*$/ { flush(); next }
+			/^Types:/ {
+				for (i = 2; i <= NF; i++) if ($i == "deb") isdeb = 1
+				para = para "Types: deb-src\n"; next
+			}
+			/^Suites:/ {
+				for (i = 2; i <= NF; i++) if ($i == cn || index($i, cn "-") == 1) keep = 1
+			}
+			{ para = para $0 "\n" }
+			END { flush() }' "$f"
+	done
+} >"$APTDIR/sources.list.d/findroot-src.sources"
+{
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk -v cn="$codename" '
+			$1 != "deb" { next }
+			{
+				i = 2
+				if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+				suite = $(i + 1)
+				if (suite == cn || index(suite, cn "-") == 1) { $1 = "deb-src"; print }
+			}' "$f"
+	done
+} >"$APTDIR/sources.list"
+if [ ! -s "$APTDIR/sources.list" ] && [ ! -s "$APTDIR/sources.list.d/findroot-src.sources" ]; then
+	die "no apt entries for $codename found in /etc/apt"
+fi
+
+apt_priv() {
+	apt-get -q \
+		-o Dir::Etc::SourceList="$APTDIR/sources.list" \
+		-o Dir::Etc::SourceParts="$APTDIR/sources.list.d" \
+		-o Dir::State::Lists="$APTDIR/lists" \
+		-o Dir::Cache="$APTDIR/cache" \
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
+		-o APT::Sandbox::User="$(id -un)" \
+		"$@"
+}
+
+if ! ls "$APTDIR/lists/"*_Sources* >/dev/null 2>&1; then
+	say "apt-get update (private source lists in $APTDIR)"
+	apt_priv update >&2 || die "apt-get update of the deb-src lists failed"
+fi
+
+# ---- fetch and unpack ------------------------------------------------------
+for pkg in $SRC_PKGS; do
+	if ! ls "$DLDIR/${pkg}_"*.dsc >/dev/null 2>&1; then
+		say "fetching source package $pkg"
+		(cd "$DLDIR" && apt_priv source --download-only "$pkg" >&2) ||
+			die "apt-get source $pkg failed"
+	fi
+	dsc=$(find "$DLDIR" -maxdepth 1 -name "${pkg}_*.dsc" | sort -V | tail -n 1)
+	ver=$(basename "$dsc" .dsc)
+	if [ ! -d "$SRCDIR/$ver" ]; then
+		say "unpacking $ver"
+		rm -rf "$SRCDIR/$ver.tmp"
+		dpkg-source --no-copy -x "$dsc" "$SRCDIR/$ver.tmp" >&2
+		# Debian's patches touch configure.ac and Makefile.am for programs
+		# not built here (util-linux: tty setgid, tests); one common mtime
+		# keeps the shipped, upstream-generated build system from being
+		# regenerated, which would need autoconf, automake and gtk-doc.
+		find "$SRCDIR/$ver.tmp" -exec touch -h -d @1000000000 {} +
+		if [ ! -x "$SRCDIR/$ver.tmp/configure" ]; then
+			say "autoreconf $ver (no configure shipped)"
+			# As kmod's autogen.sh does without gtk-doc installed.
+			touch "$SRCDIR/$ver.tmp/libkmod/docs/gtk-doc.make"
+			(cd "$SRCDIR/$ver.tmp" && autoreconf --force --install >&2)
+		fi
+		mv "$SRCDIR/$ver.tmp" "$SRCDIR/$ver"
+	fi
+	case $pkg in
+	util-linux) src_util=$SRCDIR/$ver ;;
+	kmod) src_kmod=$SRCDIR/$ver ;;
+	xz-utils) src_xz=$SRCDIR/$ver ;;
+	libzstd) src_zstd=$SRCDIR/$ver ;;
+	esac
+done
+
+# ---- build -----------------------------------------------------------------
+rm -rf "$PREFIX" "$CACHE/build"
+mkdir -p "$PREFIX/include" "$PREFIX/lib/pkgconfig" "$CACHE/build"
+
+# musl-gcc searches only musl's own headers; libkmod and findroot need the
+# kernel's UAPI headers, which are libc-neutral. Copy them into the prefix.
+multiarch=$(gcc -print-multiarch)
+cp -R /usr/include/linux /usr/include/asm-generic "$PREFIX/include/"
+cp -R "/usr/include/$multiarch/asm" "$PREFIX/include/asm"
+
+export CC="$MUSL_CC"
+export CFLAGS="$OPT_CFLAGS"
+export CPPFLAGS="-isystem $PREFIX/include"
+export PKG_CONFIG_LIBDIR="$PREFIX/lib/pkgconfig"
+unset PKG_CONFIG_PATH
+start=$(date +%s)
+
+say "zstd (decompression only) from $(basename "$src_zstd")"
+rm -rf "$CACHE/build/zstd" && cp -R "$src_zstd" "$CACHE/build/zstd"
+zstd_opts="ZSTD_LIB_COMPRESSION=0 ZSTD_LIB_DICTBUILDER=0 ZSTD_LIB_DEPRECATED=0 \
+ZSTD_LEGACY_SUPPORT=0 HUF_FORCE_DECOMPRESS_X1=1 ZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT=1 \
+ZSTD_NO_INLINE=1 ZSTD_STRIP_ERROR_STRINGS=1 ZSTD_NO_UNUSED_FUNCTIONS=1"
+# shellcheck disable=SC2086
+make -C "$CACHE/build/zstd/lib" -j"$JOBS" $zstd_opts CC="$CC" \
+	CFLAGS="$CFLAGS" MOREFLAGS="$CPPFLAGS" PREFIX="$PREFIX" \
+	libzstd.a install-static install-includes install-pc >&2
+
+say "liblzma (decoders only) from $(basename "$src_xz")"
+mkdir -p "$CACHE/build/xz"
+(cd "$CACHE/build/xz" && "$src_xz/configure" --prefix="$PREFIX" \
+	--disable-shared --enable-static --disable-encoders --enable-small \
+	--enable-threads=no --disable-xz --disable-xzdec --disable-lzmadec \
+	--disable-lzmainfo --disable-lzma-links --disable-scripts --disable-doc \
+	--disable-nls --disable-rpath >&2)
+make -C "$CACHE/build/xz/src/liblzma" -j"$JOBS" install >&2
+
+say "libblkid from $(basename "$src_util")"
+mkdir -p "$CACHE/build/util-linux"
+(cd "$CACHE/build/util-linux" && "$src_util/configure" --prefix="$PREFIX" \
+	--disable-shared --enable-static --disable-all-programs --enable-libblkid \
+	--disable-nls --disable-bash-completion --disable-asciidoc --disable-poman \
+	--disable-makeinstall-chown --disable-makeinstall-setuid \
+	--without-udev --without-systemd --without-python --without-readline \
+	--without-ncursesw --without-ncurses --without-tinfo --without-libmagic \
+	--without-econf --without-cap-ng --without-btrfs --without-selinux \
+	--without-audit --without-smack --without-user --without-utempter >&2)
+make -C "$CACHE/build/util-linux" -j"$JOBS" >&2
+make -C "$CACHE/build/util-linux" install >&2
+
+say "libkmod (xz + zstd) from $(basename "$src_kmod")"
+# kmod's configure refuses --enable-static, but its tools link the
+# convenience archive libkmod-internal (libkmod plus its shared/ helpers):
+# that archive is the static libkmod, built exactly as Debian's kmod uses it.
+mkdir -p "$CACHE/build/kmod"
+(cd "$CACHE/build/kmod" && "$src_kmod/configure" --prefix="$PREFIX" \
+	--with-xz --with-zstd --without-zlib --without-openssl \
+	--disable-manpages --disable-test-modules --disable-python >&2)
+make -C "$CACHE/build/kmod" -j"$JOBS" libkmod/libkmod-internal.la >&2
+cp "$CACHE/build/kmod/libkmod/.libs/libkmod-internal.a" "$PREFIX/lib/libkmod.a"
+cp "$src_kmod/libkmod/libkmod.h" "$PREFIX/include/"
+
+for lib in blkid kmod zstd lzma; do
+	[ -f "$PREFIX/lib/lib$lib.a" ] || die "lib$lib.a was not built"
+done
+say "built in $(($(date +%s) - start)) s"
+echo "$STAMP" >"$PREFIX/.stamp"
+echo "$PREFIX"
