@@ -4,7 +4,9 @@
 # usage: check-elf.sh FINDROOT FINDROOT_STRIPPED [MAX_BYTES]
 set -u
 bin=$1
+case $bin in */*) ;; *) bin=./$bin ;; esac
 stripped=$2
+case $stripped in */*) ;; *) stripped=./$stripped ;; esac
 max=${3:-614400}
 fails=0
 passes=0

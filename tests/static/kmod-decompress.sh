@@ -5,6 +5,7 @@
 # usage: kmod-decompress.sh KMOD_MODINFO_BINARY
 set -eu
 prog=$1
+case $prog in */*) ;; *) prog=./$prog ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
