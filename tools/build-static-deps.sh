@@ -26,7 +26,7 @@ SRC_PKGS="util-linux kmod xz-utils libzstd"
 # configure; Debian runs autoreconf for it too.
 HOST_PKGS="musl-tools dpkg-dev make gcc pkg-config linux-libc-dev xz-utils autoconf automake libtool"
 # Size first: these libraries end up in a binary with a 600 KiB budget.
-OPT_CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
+OPT_CFLAGS="-Os -fno-pie -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 
 say() { printf 'build-static-deps: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -40,7 +40,18 @@ if [ "${1:-}" = "--print-prefix" ]; then
 	exit 0
 fi
 
-if [ -f "$PREFIX/.stamp" ] && [ "$(cat "$PREFIX/.stamp")" = "$STAMP" ]; then
+up_to_date() { [ -f "$PREFIX/.stamp" ] && [ "$(cat "$PREFIX/.stamp")" = "$STAMP" ]; }
+if up_to_date; then
+	say "up to date: $PREFIX"
+	echo "$PREFIX"
+	exit 0
+fi
+# One builder at a time (CI and a developer's ctest may race); the loser
+# finds the prefix built when it gets the lock.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock 9 || die "cannot lock $CACHE/.lock"
+if up_to_date; then
 	say "up to date: $PREFIX"
 	echo "$PREFIX"
 	exit 0
@@ -134,8 +145,12 @@ fi
 for pkg in $SRC_PKGS; do
 	if ! ls "$DLDIR/${pkg}_"*.dsc >/dev/null 2>&1; then
 		say "fetching source package $pkg"
-		(cd "$DLDIR" && apt_priv source --download-only "$pkg" >&2) ||
-			die "apt-get source $pkg failed"
+		if ! (cd "$DLDIR" && apt_priv source --download-only "$pkg" >&2); then
+			say "retrying after apt-get update (lists may be stale)"
+			apt_priv update >&2 || die "apt-get update of the deb-src lists failed"
+			(cd "$DLDIR" && apt_priv source --download-only "$pkg" >&2) ||
+				die "apt-get source $pkg failed"
+		fi
 	fi
 	dsc=$(find "$DLDIR" -maxdepth 1 -name "${pkg}_*.dsc" | sort -V | tail -n 1)
 	ver=$(basename "$dsc" .dsc)
@@ -188,8 +203,11 @@ ZSTD_LEGACY_SUPPORT=0 HUF_FORCE_DECOMPRESS_X1=1 ZSTD_FORCE_DECOMPRESS_SEQUENCES_
 ZSTD_NO_INLINE=1 ZSTD_STRIP_ERROR_STRINGS=1 ZSTD_NO_UNUSED_FUNCTIONS=1"
 # shellcheck disable=SC2086
 make -C "$CACHE/build/zstd/lib" -j"$JOBS" $zstd_opts CC="$CC" \
-	CFLAGS="$CFLAGS" MOREFLAGS="$CPPFLAGS" PREFIX="$PREFIX" \
-	libzstd.a install-static install-includes install-pc >&2
+	CFLAGS="$CFLAGS" MOREFLAGS="$CPPFLAGS" PREFIX="$PREFIX" libzstd.a >&2
+# Not in the same make run: install-static would build its own copy in parallel.
+# shellcheck disable=SC2086
+make -C "$CACHE/build/zstd/lib" $zstd_opts PREFIX="$PREFIX" \
+	install-static install-includes install-pc >&2
 
 say "liblzma (decoders only) from $(basename "$src_xz")"
 mkdir -p "$CACHE/build/xz"
