@@ -163,10 +163,12 @@ for pkg in $SRC_PKGS; do
 		# keeps the shipped, upstream-generated build system from being
 		# regenerated, which would need autoconf, automake and gtk-doc.
 		find "$SRCDIR/$ver.tmp" -exec touch -h -d @1000000000 {} +
-		if [ ! -x "$SRCDIR/$ver.tmp/configure" ]; then
+		if [ -f "$SRCDIR/$ver.tmp/configure.ac" ] && [ ! -x "$SRCDIR/$ver.tmp/configure" ]; then
 			say "autoreconf $ver (no configure shipped)"
 			# As kmod's autogen.sh does without gtk-doc installed.
-			touch "$SRCDIR/$ver.tmp/libkmod/docs/gtk-doc.make"
+			if [ -d "$SRCDIR/$ver.tmp/libkmod/docs" ]; then
+				touch "$SRCDIR/$ver.tmp/libkmod/docs/gtk-doc.make"
+			fi
 			(cd "$SRCDIR/$ver.tmp" && autoreconf --force --install >&2)
 		fi
 		mv "$SRCDIR/$ver.tmp" "$SRCDIR/$ver"
