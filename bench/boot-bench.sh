@@ -130,13 +130,17 @@ table() {
 }
 
 report() {
-    echo "Guest time from /init start to root found (seconds, /proc/uptime stamps printed by the /init)."
+    echo "# Boot-to-root benchmark under virtio-iommu"
+    echo
+    echo "Made by \`bench/boot-bench.sh -n $RUNS\`. Guest time from /init start to root found"
+    echo "(seconds, /proc/uptime stamps printed by the /init); the shell approach never finds"
+    echo "root under virtio-iommu, so its give-up time is shown."
     echo
     table
     echo
     echo "- machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), QEMU $($E2E_QEMU --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG (-M q35 -smp 1 -m 512, no KVM)"
     echo "- kernel: $KREL ($(basename "$KDIR")), modules .ko.xz as shipped"
-    echo "- findroot: $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); busybox $(busybox 2>&1 | sed -n '1s/BusyBox \(v[^ ]*\).*/\1/p')"
+    echo "- findroot: $("$FINDROOT" --version 2>&1 | head -n 1), $(file -b "$FINDROOT" 2>/dev/null | cut -d, -f1-2), tree at $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); busybox $(busybox 2>&1 | sed -n '1s/BusyBox \(v[^ ]*\).*/\1/p')"
     echo "- runs: $RUNS per strategy and scenario, interleaved; wall time $((T1 - T0)) s; load average before $LOAD_BEFORE, after $LOAD_AFTER"
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo

@@ -123,6 +123,7 @@ load_module_list /etc/findroot/modules
 # --- finding root --------------------------------------------------------------
 DEV=""
 FAIL_REASON=""
+DIAGNOSED=0
 
 # Plain resolution, as a generic busybox script does it: only LABEL/UUID
 # (findfs), PARTLABEL (sysfs) and device paths.
@@ -170,7 +171,10 @@ findroot_resolve() {
             [ -n "$DEV" ] && return 0
             FAIL_REASON="findroot exited 0 but printed no device"
             ;;
-        1) FAIL_REASON="findroot exited 1: root $ROOT not found" ;;
+        1)
+            FAIL_REASON="findroot exited 1: root $ROOT not found"
+            DIAGNOSED=1 # findroot printed its diagnosis on stderr already
+            ;;
         2) FAIL_REASON="findroot exited 2: bad root= spec '$ROOT'" ;;
         *) FAIL_REASON="findroot exited $_rc" ;;
     esac
@@ -179,6 +183,7 @@ findroot_resolve() {
 
 resolve_root() {
     DEV=""
+    DIAGNOSED=0
     if [ -z "$ROOT" ]; then
         FAIL_REASON="no root= on the kernel command line"
         return 1
@@ -222,7 +227,9 @@ mount_root() {
 emergency() {
     say "time fail=$(uptime_s)"
     say "ERROR: $FAIL_REASON"
-    if command -v findroot >/dev/null 2>&1; then
+    if [ "$DIAGNOSED" = 1 ]; then
+        say "(findroot's diagnosis is above)"
+    elif command -v findroot >/dev/null 2>&1; then
         say "findroot diagnose:"
         findroot diagnose 2>&1
     else
