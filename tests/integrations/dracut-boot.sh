@@ -71,5 +71,16 @@ integ_expect_fail "dracut-$FLAVOUR-stock" "$work/stock.log" "$wall" \
 wall=$(integ_boot "$work/findroot.log" "$KDIR" "$withfr" "$disk" "$append")
 integ_expect_boot "dracut-$FLAVOUR-findroot" "$work/findroot.log" "$wall" || rc=1
 grep -a 'findroot' "$work/findroot.log" | tr -d '\r' | head -n 5 >&2
+# With findroot and a root that is not there: findroot's own plain-words
+# report must reach the console (and the kernel log, so rdsosreport.txt).
+# One flavour is enough for the time budget: the shell one, whose path
+# (background findroot, initqueue/timeout hook) differs most.
+if [ "${INTEG_DIAG_BOOT:-$FLAVOUR}" = shell ] || [ "${INTEG_DIAG_BOOT:-}" = 1 ]; then
+    wall=$(integ_boot "$work/diag.log" "$KDIR" "$withfr" "$disk" \
+        "root=UUID=0badc0de-0000-4000-8000-000000000000 ro $INTEG_FAIL_FAST")
+    integ_expect_fail "dracut-$FLAVOUR-findroot-missing-root" "$work/diag.log" "$wall" \
+        'findroot: root .* did not appear|findroot diagnose says' || rc=1
+    grep -a 'findroot' "$work/diag.log" | tr -d '\r' | head -n 20 >&2
+fi
 [ "$rc" = 0 ] && e2e_cleanup "$work"
 exit "$rc"
