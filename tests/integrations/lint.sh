@@ -30,7 +30,7 @@ check -s bash dracut/90findroot/module-setup.sh mkinitcpio/install/findroot
 # the tests
 check -x -P SCRIPTDIR tests/integrations/common.sh tests/integrations/dracut-boot.sh \
     tests/integrations/itools-boot.sh tests/integrations/mkinitcpio-boot.sh \
-    tests/integrations/lint.sh tests/integrations/install-check.sh \
+    tests/integrations/lint.sh tests/integrations/install-check.sh tests/integrations/bench-table.sh \
     tests/integrations/mkinitcpio/harness-init tests/integrations/mkinitcpio/harness-init_functions
 check tests/integrations/mkinitcpio/harness.sh
 exit "$rc"
