@@ -227,13 +227,13 @@ mount_root() {
 emergency() {
     say "time fail=$(uptime_s)"
     say "ERROR: $FAIL_REASON"
+    say "block devices: $(awk 'NR > 2 {printf "%s ", $4}' /proc/partitions 2>/dev/null)"
     if [ "$DIAGNOSED" = 1 ]; then
         say "(findroot's diagnosis is above)"
     elif command -v findroot >/dev/null 2>&1; then
         say "findroot diagnose:"
         findroot diagnose 2>&1
     else
-        say "block devices: $(awk 'NR > 2 {printf "%s ", $4}' /proc/partitions 2>/dev/null)"
         [ -r /sys/kernel/debug/devices_deferred ] && cat /sys/kernel/debug/devices_deferred
     fi
     _action=$EMERGENCY

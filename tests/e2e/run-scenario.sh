@@ -236,6 +236,9 @@ if [ "$NEG" = 1 ]; then
     [ "$REACHED" = 0 ] || fail "root-appeared-without-findroot(bug-not-reproduced)"
     grep -q 'findroot-init: ERROR: gave up waiting for root' "$CLEAN" || fail "hook-did-not-give-up"
     grep -q 'findroot disabled' "$CLEAN" || fail "findroot-was-not-skipped"
+    # Not just "not resolved" (plain findfs cannot do PARTUUID): the kernel must
+    # have registered no disk at all, i.e. the controller stayed deferred.
+    grep -qE '^findroot-init: block devices: *$' "$CLEAN" || fail "a-disk-appeared-without-findroot"
     verdict "$NAME" PASS "$SECS" "root-absent-as-expected(gave-up-at=${T_FAIL:-?})$STAMPS"
     exit 0
 fi
