@@ -194,6 +194,8 @@ cp -R "/usr/include/$multiarch/asm" "$PREFIX/include/asm"
 export CC="$MUSL_CC"
 export CFLAGS="$OPT_CFLAGS"
 export CPPFLAGS="-isystem $PREFIX/include"
+# -fno-pie objects cannot go into the PIE executables configure tests link.
+export LDFLAGS="-no-pie"
 export PKG_CONFIG_LIBDIR="$PREFIX/lib/pkgconfig"
 unset PKG_CONFIG_PATH
 start=$(date +%s)
