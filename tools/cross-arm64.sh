@@ -8,7 +8,9 @@
 #                 qemu-system-arm, AAVMF) and nothing else
 #   --no-deps     never touch packages; fail if something is missing
 #   --static      also build the static arm64 binary (cmake/Static.cmake with
-#                 -DFINDROOT_STATIC=ON) into DIR-static, when the tree has it
+#                 -DFINDROOT_STATIC=ON) into DIR-static; needs arm64 musl static
+#                 libraries in $FINDROOT_STATIC_ARM64_PREFIX (default
+#                 $FINDROOT_CACHE/static-arm64/prefix)
 # Environment: FINDROOT_JOBS (make -j, default 2), CMAKE_BUILD_TYPE (default
 # RelWithDebInfo), FINDROOT_CROSS_TRIPLET (default aarch64-linux-gnu).
 # Prints the path of the built binary on stdout (the static one with --static);
@@ -136,8 +138,13 @@ if command -v file >/dev/null 2>&1; then
 fi
 
 if [ "$static" = 1 ]; then
+    # The static libraries must be arm64 musl builds, kept apart from the
+    # host's prefix (tools/build-static-deps.sh builds only for the host yet).
+    sprefix=${FINDROOT_STATIC_ARM64_PREFIX:-${FINDROOT_CACHE:-${HOME:-/root}/.cache/findroot}/static-arm64/prefix}
     if [ -f "$src/cmake/Static.cmake" ]; then
-        configure_and_build "$build-static" -DFINDROOT_STATIC=ON
+        [ -f "$sprefix/lib/libblkid.a" ] ||
+            die "no arm64 static libraries in $sprefix (set FINDROOT_STATIC_ARM64_PREFIX)"
+        configure_and_build "$build-static" -DFINDROOT_STATIC=ON -DFINDROOT_STATIC_PREFIX="$sprefix"
         bin=$build-static/findroot
         [ -x "$bin" ] || die "no static binary at $bin"
     else
