@@ -10,6 +10,14 @@ type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
 FR_RUN=/run/findroot
 FR_BIN=/usr/sbin/findroot
 
+# each non-empty line as a dracut warning (kmsg: journal, rdsosreport.txt)
+fr_warn_lines() {
+    while read -r _l || [ -n "$_l" ]; do
+        [ -n "$_l" ] && warn "$_l"
+    done
+    return 0
+}
+
 fr_enabled() {
     [ "$(getarg rd.findroot=)" = "0" ] && return 1
     [ "$(getarg findroot=)" = "0" ] && return 1
@@ -66,7 +74,7 @@ fr_wait() {
         info "findroot: root $_spec is $(cat "$FR_RUN/node")"
     else
         warn "findroot: root $_spec did not appear (exit $_rc):"
-        vwarn < "$FR_RUN/wait.err"
+        fr_warn_lines < "$FR_RUN/wait.err"
         : > "$FR_RUN/diagnosed"
     fi
     return "$_rc"
@@ -99,7 +107,7 @@ fr_diagnose() {
     : > "$FR_RUN/diagnosed"
     warn "findroot: root=$(getarg root=) is missing; findroot diagnose says:"
     "$FR_BIN" diagnose > "$FR_RUN/diagnose.txt" 2>&1
-    vwarn < "$FR_RUN/diagnose.txt"
+    fr_warn_lines < "$FR_RUN/diagnose.txt"
 }
 
 case "$1" in
