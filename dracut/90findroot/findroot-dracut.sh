@@ -12,7 +12,7 @@ FR_BIN=/usr/sbin/findroot
 
 # each non-empty line as a dracut warning (kmsg: journal, rdsosreport.txt)
 fr_warn_lines() {
-    while read -r _l || [ -n "$_l" ]; do
+    while IFS= read -r _l || [ -n "$_l" ]; do
         [ -n "$_l" ] && warn "$_l"
     done
     return 0

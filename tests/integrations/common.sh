@@ -104,5 +104,5 @@ integ_expect_fail() {
     integ_log "$1: ended without root, as expected:"
     grep -E "$4" "$2" | tr -d '\r' | head -n 5 >&2
     integ_bench "$1" NO-ROOT "$3" "as-expected"
-    verdict "$1" PASS "$3" "stock image ended without root (expected)"
+    verdict "$1" PASS "$3" "ended without root, as expected"
 }
