@@ -1,0 +1,131 @@
+#!/bin/sh
+# shellcheck disable=SC2317 # stage() runs the st_* functions through "$@"
+# The whole test suite, from a fresh Debian machine (run as root: it installs
+# Debian packages with apt-get and fetches kernels with apt-get download into
+# $FINDROOT_CACHE, default ~/.cache/findroot; nothing goes to /boot or
+# /lib/modules).
+#
+#   1. build with -Werror; unit, fixture and lint tests
+#   2. ASan+UBSan build; unit and fixture tests
+#   3. valgrind: unit tests and the fixture tests' findroot runs
+#   4. x86_64 boot tests (real Debian kernels under QEMU with virtio-iommu)
+#   5. the static build: deps from Debian sources, its tests, busybox-only boot
+#   6. dracut / initramfs-tools / mkinitcpio integration boots
+#   7. arm64: cross-build and boot tests
+#
+# usage: tests/run-all.sh [STAGE...]   (default: all; stages: build asan
+#        valgrind e2e static integrations arm64)
+# A skipped test fails the run: nothing here is optional on a CI machine.
+set -eu
+repo=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+jobs=${FINDROOT_JOBS:-2}
+out=${FINDROOT_BUILD:-$repo/build}
+logdir=$out/logs
+summary=""
+failed=0
+start=$(date +%s)
+
+say() { printf '\n=== %s\n' "$*"; }
+
+install_packages() {
+	[ "$(id -u)" = 0 ] || { echo "run-all: not root, assuming packages are installed" >&2; return 0; }
+	pkgs="build-essential cmake pkg-config libblkid-dev libkmod-dev libudev-dev
+		e2fsprogs fdisk gdisk dosfstools util-linux kmod busybox-static cpio
+		xz-utils zstd shellcheck valgrind python3 socat qemu-system-x86 ovmf"
+	# shellcheck disable=SC2086 # word splitting wanted
+	missing=$(for p in $pkgs; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' || echo "$p"
+	done)
+	[ -n "$missing" ] || return 0
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing ||
+		{ apt-get update -q && apt-get install -y -q --no-install-recommends $missing; }
+}
+
+# run_ctest NAME ctest-args...: fails on a failed or skipped test
+run_ctest() {
+	name=$1
+	shift
+	log=$logdir/$name.log
+	rcf=$logdir/$name.rc
+	{ ctest --output-on-failure -j"$jobs" "$@"; echo $? > "$rcf"; } 2>&1 | tee "$log"
+	rc=$(cat "$rcf")
+	if grep -Eq '\*\*\*Skipped|Not Run|No tests were found' "$log"; then
+		echo "run-all: $name: skipped or missing tests count as failures" >&2
+		rc=1
+	fi
+	return "$rc"
+}
+
+stage() {
+	name=$1
+	shift
+	say "$name"
+	t0=$(date +%s)
+	if "$@"; then
+		verdict=ok
+	else
+		verdict=FAILED
+		failed=1
+	fi
+	summary="$summary$(printf '%-14s %-7s %5d s' "$name" "$verdict" $(($(date +%s) - t0)))
+"
+}
+
+st_build() {
+	cmake -S "$repo" -B "$out" -DFINDROOT_WERROR=ON &&
+		cmake --build "$out" -j"$jobs" &&
+		run_ctest build --test-dir "$out" -L 'unit|fixture|lint'
+}
+
+st_asan() {
+	cmake -S "$repo" -B "$out-asan" -DFINDROOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug &&
+		cmake --build "$out-asan" -j"$jobs" &&
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			run_ctest asan --test-dir "$out-asan" -L 'unit|fixture'
+}
+
+st_valgrind() {
+	# fixture scripts run findroot through $FINDROOT_WRAP
+	FINDROOT_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+		run_ctest valgrind-fixture --test-dir "$out" -L fixture || return 1
+	ok=0
+	for t in "$out"/tests/test_*; do
+		[ -x "$t" ] || continue
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			"$t" > "$logdir/valgrind-$(basename "$t").log" 2>&1 ||
+			{ echo "valgrind: $(basename "$t") failed, see $logdir" >&2; ok=1; }
+	done
+	return "$ok"
+}
+
+st_e2e() { run_ctest e2e --test-dir "$out" -R '^e2e/'; }
+
+st_static() { sh "$repo/tests/static/run.sh" -B "$out-static" -d "$out/findroot"; }
+
+st_integrations() { run_ctest integrations --test-dir "$out" -R '^integrations/'; }
+
+st_arm64() { CTEST_PARALLEL_LEVEL=$jobs sh "$repo/tests/e2e-arm64/ci.sh" "$out"; }
+
+[ $# -gt 0 ] || set -- build asan valgrind e2e static integrations arm64
+say "packages"
+install_packages
+mkdir -p "$logdir"
+# the build stage configures $out, which the later stages need
+case " $* " in *" build "*) ;; *) [ -f "$out/CMakeCache.txt" ] || set -- build "$@" ;; esac
+for s in "$@"; do
+	case $s in
+	build) stage build st_build ;;
+	asan) stage asan st_asan ;;
+	valgrind) stage valgrind st_valgrind ;;
+	e2e) stage e2e st_e2e ;;
+	static) stage static st_static ;;
+	integrations) stage integrations st_integrations ;;
+	arm64) stage arm64 st_arm64 ;;
+	*) echo "run-all: unknown stage '$s'" >&2; exit 2 ;;
+	esac
+done
+say "summary ($(($(date +%s) - start)) s in all)"
+printf '%s' "$summary"
+exit $failed
