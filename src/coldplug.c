@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,43 +104,118 @@ int fr_foreach_modalias_device(const struct fr_roots *r,
     return ret;
 }
 
-struct coldplug_state {
-    struct fr_modules *m;
-    int loaded;
-    int first_err;
+/* Coldplug order, lowest first. Root is usually behind a few storage
+ * drivers while a machine has dozens of other devices waiting: loading the
+ * storage path first lets the caller stop as soon as root is there (the
+ * system's udev loads the rest after switch_root). Nothing is left out, only
+ * ordered: an unusual storage path still gets its module, a little later. */
+int fr_modalias_priority(const char *modalias)
+{
+    if (strncmp(modalias, "virtio:", 7) == 0)
+        return 10; /* appear once the transport (and IOMMU) bound */
+    /* storage buses, and virtio-mmio transports (device tree, platform, ACPI) */
+    if (strncmp(modalias, "scsi:", 5) == 0 || strncmp(modalias, "nvme", 4) == 0 ||
+        strncmp(modalias, "mmc:", 4) == 0 || strncmp(modalias, "xen:", 4) == 0 ||
+        strncmp(modalias, "vmbus:", 6) == 0 || strncmp(modalias, "ccw:", 4) == 0 ||
+        strstr(modalias, "virtio,mmio") || strcmp(modalias, "platform:virtio-mmio") == 0 ||
+        strncmp(modalias, "acpi:LNRO0005:", 14) == 0)
+        return 20;
+    if (strncmp(modalias, "usb:", 4) == 0)
+        return strstr(modalias, "ic08") ? 20 : 40; /* mass storage interface */
+    if (strncmp(modalias, "pci:", 4) == 0) {
+        /* pci:vVVVVVVVVdDDDDDDDDsv..sd..bcBBscSSiII (hex digits upper case) */
+        const char *bc = strstr(modalias, "bc");
+        if (strncmp(modalias + 4, "v00001AF4", 9) == 0) /* virtio transport */
+            return 30;
+        if (bc && (strncmp(bc + 2, "01", 2) == 0 ||            /* mass storage */
+                   strncmp(bc, "bc0Csc04", 8) == 0 ||          /* fibre channel */
+                   strncmp(bc, "bc08sc05", 8) == 0))           /* SD host */
+            return 30;
+        return 40;
+    }
+    return 50;
+}
+
+struct coldplug_item {
+    char *modalias;
+    int prio;
+    size_t seq;
 };
 
-static int coldplug_one(const char *syspath, const char *modalias, const char *driver,
-                        void *data)
+struct coldplug_state {
+    struct coldplug_item *v;
+    size_t n, cap;
+    int err;
+};
+
+static int collect_one(const char *syspath, const char *modalias, const char *driver,
+                       void *data)
 {
     struct coldplug_state *s = data;
-    int k;
 
+    (void)syspath;
     if (driver[0])
         return 0;
-    k = fr_modules_load(s->m, modalias);
-    if (k > 0)
-        s->loaded += k;
-    else if (k < 0 && !s->first_err)
-        s->first_err = k;
-    if (k < 0)
-        log_debug("%s: module for %s failed to load", syspath, modalias);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct coldplug_item *v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            return s->err = -ENOMEM;
+        s->v = v;
+        s->cap = cap;
+    }
+    char *dup = strdup(modalias);
+    if (!dup)
+        return s->err = -ENOMEM;
+    s->v[s->n] = (struct coldplug_item){dup, fr_modalias_priority(modalias), s->n};
+    s->n++;
     return 0;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    const struct coldplug_item *x = a, *y = b;
+    if (x->prio != y->prio)
+        return x->prio < y->prio ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* A failed insertion (already logged by modules.c) does not stop the walk:
  * other devices may still get their drivers. Returns the number inserted,
  * or the first error when nothing could be inserted. */
-int fr_coldplug(const struct fr_roots *r, struct fr_modules *m)
+int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
+                      bool (*done)(void *data), void *data)
 {
-    struct coldplug_state s = {.m = m};
-    int r2;
+    struct coldplug_state s = {0};
+    int loaded = 0, first_err = 0, ret;
 
     if (!r || !m)
         return -EINVAL;
-    r2 = fr_foreach_modalias_device(r, coldplug_one, &s);
-    if (r2 < 0)
-        return r2;
-    log_debug("coldplug: %d module(s) inserted", s.loaded);
-    return s.loaded > 0 ? s.loaded : s.first_err;
+    ret = fr_foreach_modalias_device(r, collect_one, &s);
+    if (ret == 0) {
+        qsort(s.v, s.n, sizeof(*s.v), item_cmp);
+        for (size_t i = 0; i < s.n; i++) {
+            int k = fr_modules_load(m, s.v[i].modalias);
+            if (k > 0)
+                loaded += k;
+            else if (k < 0 && !first_err)
+                first_err = k;
+            if (k > 0 && done && done(data)) {
+                log_debug("coldplug: stopped after %zu of %zu devices", i + 1, s.n);
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < s.n; i++)
+        free(s.v[i].modalias);
+    free(s.v);
+    if (ret < 0)
+        return ret;
+    log_debug("coldplug: %d module(s) inserted", loaded);
+    return loaded > 0 ? loaded : first_err;
+}
+
+int fr_coldplug(const struct fr_roots *r, struct fr_modules *m)
+{
+    return fr_coldplug_until(r, m, NULL, NULL);
 }

@@ -4,8 +4,20 @@
 #include "modules.h"
 #include "roots.h"
 
-/* Returns number of modules newly inserted, or -errno. */
+#include <stdbool.h>
+
+/* Returns number of modules newly inserted, or -errno. Devices are taken
+ * in fr_modalias_priority() order, storage paths first. */
 int fr_coldplug(const struct fr_roots *r, struct fr_modules *m);
+
+/* The same, but after each insertion that loaded something done(data) is
+ * asked whether to stop (root found). */
+int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
+                      bool (*done)(void *data), void *data);
+
+/* Coldplug rank of a modalias: virtio 10, other storage buses 20, PCI
+ * storage and virtio transports 30, other PCI/USB 40, the rest 50. */
+int fr_modalias_priority(const char *modalias);
 
 /* Callback walk over devices with a modalias: fn(syspath, modalias, driver-or-"", data). */
 int fr_foreach_modalias_device(const struct fr_roots *r,

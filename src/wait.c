@@ -23,6 +23,13 @@
  * (socket overflow we did not see, a device that raced the first scan)
  * this sweep still finds the device. */
 #define SWEEP_INTERVAL 5.0
+/* After virtio_iommu binds, the kernel re-probes the devices it deferred from
+ * a workqueue: the new virtio devices arrive as a burst of uevents within
+ * milliseconds. The first coldplug waits for that burst to end (no event for
+ * SETTLE_QUIET, at most SETTLE_MAX) so that it sees them, and the storage
+ * driver behind the IOMMU loads before anything else. */
+#define SETTLE_QUIET 0.05
+#define SETTLE_MAX 0.5
 
 static double now(void)
 {
@@ -38,9 +45,12 @@ struct waiter {
     struct fr_modules *m;
     struct fr_devtab *t;
     double start, deadline;
+    struct fr_monitor *mon;
     pid_t rescan_pid;
+    int found;         /* index of root in t, -1 until it matched */
     bool rescanned;
     bool iommu_loaded;
+    bool need_sweep;   /* events were lost */
 };
 
 static int load(struct waiter *w, const char *alias)
@@ -53,21 +63,21 @@ static int load(struct waiter *w, const char *alias)
 
 /* The virtio-iommu must bind before anything behind it probes, so it goes
  * first, by name, whatever evidence we saw. */
-static void load_iommu(struct waiter *w)
+static bool load_iommu(struct waiter *w)
 {
     struct fr_iommu io;
 
     if (w->iommu_loaded || fr_iommu_detect(w->r, &io) < 0 || !fr_iommu_present(&io))
-        return;
+        return false;
     w->iommu_loaded = true;
     if (io.bound) {
         log_debug("virtio-iommu driver already bound");
-        return;
+        return false;
     }
     log_info("virtio-iommu found (%s%s%s%s), loading virtio_iommu",
              io.viot ? "ACPI VIOT " : "", io.virtio_device ? "virtio device " : "",
              io.pci_device ? "PCI 1af4:1057 " : "", io.devicetree ? "device tree" : "");
-    load(w, "virtio_iommu");
+    return load(w, "virtio_iommu") > 0;
 }
 
 static bool valid_name(const char *name)
@@ -88,10 +98,52 @@ static void add_block(struct waiter *w, const char *name)
               w->t->v[idx].uuid, w->t->v[idx].label, w->t->v[idx].partuuid);
 }
 
+static bool resolved(struct waiter *w)
+{
+    int nmatch;
+
+    if (w->found < 0)
+        w->found = fr_resolve_roots(w->t, w->spec, w->r, &nmatch);
+    return w->found >= 0;
+}
+
+static void handle_event(struct waiter *w, const struct fr_uevent *ev);
+
+/* Handle what is queued on the monitor, without blocking. */
+static void drain(struct waiter *w)
+{
+    if (!w->mon)
+        return;
+    for (int i = 0; i < 256; i++) {
+        struct fr_uevent ev;
+        int k = fr_monitor_read(w->mon, &ev);
+        if (k == -ENOBUFS) {
+            w->need_sweep = true;
+            continue;
+        }
+        if (k <= 0)
+            break;
+        handle_event(w, &ev);
+    }
+}
+
+/* Between two module insertions during coldplug: the disk may be there. */
+static bool coldplug_done(void *data)
+{
+    struct waiter *w = data;
+
+    drain(w);
+    return resolved(w);
+}
+
 static void sweep(struct waiter *w)
 {
-    if (w->o->load_modules && w->m)
-        fr_coldplug(w->r, w->m);
+    w->need_sweep = false;
+    if (w->o->load_modules && w->m) {
+        fr_coldplug_until(w->r, w->m, coldplug_done, w);
+        if (resolved(w))
+            return;
+    }
     char dir[PATH_MAX];
     if (fr_path(dir, sizeof(dir), w->r->sys, "class/block") < 0)
         return;
@@ -214,26 +266,29 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
             struct fr_modules *m, struct fr_devtab *t, char *node, size_t size)
 {
     struct waiter w = {
-        .r = r, .spec = spec, .o = o, .m = m, .t = t, .start = now(),
+        .r = r, .spec = spec, .o = o, .m = m, .t = t, .start = now(), .found = -1,
     };
-    struct fr_monitor *mon = NULL;
-    int ret, nmatch;
+    double next_sweep, settle_end = 0;
+    int ret;
 
     w.deadline = o->timeout > 0 ? w.start + o->timeout : 0;
 
     /* Listen before the first scan so nothing falls between the two. */
-    ret = fr_monitor_open(o->test_socket, &mon);
+    ret = fr_monitor_open(o->test_socket, &w.mon);
     if (ret < 0)
         log_warning_errno(ret, "cannot listen to uevents, falling back to periodic scans");
 
-    load_iommu(&w);
-    sweep(&w);
+    if (load_iommu(&w)) {
+        settle_end = now() + SETTLE_MAX;
+        next_sweep = now() + SETTLE_QUIET;
+    } else {
+        sweep(&w);
+        next_sweep = now() + SWEEP_INTERVAL;
+    }
 
-    double next_sweep = now() + SWEEP_INTERVAL;
     for (;;) {
-        int idx = fr_resolve(t, spec, &nmatch);
-        if (idx >= 0) {
-            ret = found(&w, idx, node, size);
+        if (resolved(&w)) {
+            ret = found(&w, w.found, node, size);
             break;
         }
 
@@ -245,7 +300,11 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
         if (o->rescan && !w.rescanned && tnow - w.start >= o->rescan_grace)
             rescan_pci(&w);
         reap(&w);
-        if (tnow >= next_sweep) {
+        if (tnow >= next_sweep || w.need_sweep) {
+            if (settle_end > 0)
+                log_debug("devices settled %.3f s after the IOMMU driver loaded",
+                          tnow - (settle_end - SETTLE_MAX));
+            settle_end = 0;
             load_iommu(&w);
             sweep(&w);
             next_sweep = now() + SWEEP_INTERVAL;
@@ -261,11 +320,11 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
             wake = tnow + 0.2;
         int ms = (int)((wake - tnow) * 1000.0) + 1;
 
-        if (!mon) {
+        if (!w.mon) {
             usleep((useconds_t)ms * 1000);
             continue;
         }
-        struct pollfd pfd = {.fd = fr_monitor_fd(mon), .events = POLLIN};
+        struct pollfd pfd = {.fd = fr_monitor_fd(w.mon), .events = POLLIN};
         int n = poll(&pfd, 1, ms);
         if (n < 0) {
             if (errno == EINTR)
@@ -275,23 +334,18 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
         }
         if (n == 0)
             continue;
-        /* Drain what is queued, then check for a match once. */
-        for (int i = 0; i < 256; i++) {
-            struct fr_uevent ev;
-            int k = fr_monitor_read(mon, &ev);
-            if (k == -ENOBUFS) {
-                sweep(&w);
-                continue;
-            }
-            if (k <= 0)
-                break;
-            handle_event(&w, &ev);
-            /* A virtio-iommu that appears as a device (no VIOT) is loaded
-             * as soon as it shows up, through its modalias above. */
+        /* Handle what is queued, then check for a match once. A
+         * virtio-iommu that appears as a device (no VIOT) is loaded as soon
+         * as it shows up, through its modalias. */
+        drain(&w);
+        if (settle_end > 0) {
+            next_sweep = now() + SETTLE_QUIET;
+            if (next_sweep > settle_end)
+                next_sweep = settle_end;
         }
     }
 
     reap(&w);
-    fr_monitor_free(mon);
+    fr_monitor_free(w.mon);
     return ret;
 }
