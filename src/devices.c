@@ -321,6 +321,8 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
             memcpy(nd.path_name, o->path_name, sizeof nd.path_name);
             nd.probed = o->probed;
             nd.probe_rc = o->probe_rc;
+            nd.probe_errno = o->probe_errno;
+            memcpy(nd.probe_types, o->probe_types, sizeof nd.probe_types);
         }
         *o = nd;
     } else {

@@ -7,6 +7,16 @@
 #include <stddef.h>
 #include "roots.h"
 
+/* What fr_probe() made of a device. Negative: it could not be read, so a
+ * later sweep probes it again (wait.c); the others are final. */
+enum fr_probe_result {
+    FR_PROBE_ERROR = -2,     /* cannot be read: probe_errno says why */
+    FR_PROBE_GONE = -1,      /* vanished: no node (ENOENT) or no device behind it (ENXIO, ENODEV) */
+    FR_PROBE_OK = 0,         /* one signature: type, uuid, label are valid */
+    FR_PROBE_NOTHING = 1,    /* readable, nothing recognised on it */
+    FR_PROBE_AMBIVALENT = 2, /* several superblocks (probe_types): no UUID or label trusted */
+};
+
 struct fr_blockdev {
     char name[NAME_MAX + 1];    /* sysfs name, e.g. "vda1" ("!" for "/") */
     char devname[NAME_MAX + 1]; /* node relative to /dev, e.g. "vda1", "cciss/c0d0" */
@@ -19,7 +29,9 @@ struct fr_blockdev {
 
     /* Filled by fr_probe(). */
     bool probed;
-    int probe_rc;               /* 0 found, 1 nothing, -2 ambivalent, <0 -errno */
+    enum fr_probe_result probe_rc;
+    int probe_errno;            /* GONE, ERROR: the positive errno; else 0 */
+    char probe_types[64];       /* AMBIVALENT: the superblocks seen, "vfat,ext4" */
     char type[64], usage[32], uuid[256], label[256];
     char pttype[32], ptuuid[64];          /* disks: partition table */
     char partuuid[64], partlabel[256];    /* partitions: from the disk's table */
@@ -48,8 +60,12 @@ int fr_devtab_find(const struct fr_devtab *t, const char *name);
 int fr_devnode_path(const struct fr_roots *r, const struct fr_blockdev *d, char *buf, size_t size);
 
 /* Probe with libblkid (superblocks; for disks also the partition table,
- * whose entries are copied to the partitions in t). Returns probe_rc. */
-int fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r);
+ * whose entries are copied to the partitions in t). Returns probe_rc
+ * (FR_PROBE_ERROR for an idx out of range). */
+enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r);
+/* The probe result in words for a person: "device vanished (No such file or
+ * directory)", "ambivalent superblocks (vfat and ext4)", ... Returns buf. */
+const char *fr_probe_describe(const struct fr_blockdev *d, char *buf, size_t size);
 
 /* by-id and by-path names from sysfs, as udev's rules would make them. */
 void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r);

@@ -11,6 +11,8 @@
  *                       near_misses: [{device, field, value, note}]}
  *   iommu              {present: bool, evidence: [ "acpi_viot" | "virtio_device" |
  *                       "pci_device" | "devicetree" ], virtio_device: string|null,
+ *                       devicetree_iommu_map: string|null (the node whose iommu-map
+ *                       points at the device tree's virtio-iommu, e.g. "pcie@10000000"),
  *                       driver_bound: bool, module_available: bool}
  *   deferred           {source: string, status: "ok" | "absent" | "not_mounted" |
  *                       "mount_denied" | "unreadable", error: string|null,
@@ -18,7 +20,8 @@
  *   driverless         [{bus, device, modalias, deferred: bool, modules: [string]}]
  *   block_devices      [{name, node, major, minor, partition, disk, probe, type, usage,
  *                        uuid, label, partuuid, partlabel}]   probe: "found" |
- *                       "nothing" | "ambivalent" | "no_node" | "error" | "not_probed"
+ *                       "nothing" | "ambivalent" | "no_node" (vanished: no node, or no
+ *                       device behind it) | "error" | "not_probed"
  *   advice             [string]: the "What to try next" lines
  */
 #include "diagnose.h"
@@ -464,23 +467,19 @@ static void collect_advice(struct facts *f)
 
 /* ---- output ---------------------------------------------------------- */
 
-/* probe_rc -2 means "ambivalent" but is also -ENOENT from opening the
- * node; tell them apart by whether the node is there. */
-static const char *probe_word(const struct facts *f, const struct fr_blockdev *d)
+/* The JSON "probe" word; a vanished device is "no_node". */
+static const char *probe_word(const struct fr_blockdev *d)
 {
-    char node[PATH_MAX];
-
     if (!d->probed)
         return "not_probed";
     switch (d->probe_rc) {
-    case 0: return "found";
-    case 1: return "nothing";
-    case -2:
-        if (fr_devnode_path(f->r, d, node, sizeof(node)) == 0 && fr_exists(node))
-            return "ambivalent";
-        return "no_node";
-    default: return "error";
+    case FR_PROBE_OK: return "found";
+    case FR_PROBE_NOTHING: return "nothing";
+    case FR_PROBE_AMBIVALENT: return "ambivalent";
+    case FR_PROBE_GONE: return "no_node";
+    case FR_PROBE_ERROR: break;
     }
+    return "error";
 }
 
 static void node_of(const struct facts *f, const struct fr_blockdev *d, char *buf, size_t size)
@@ -526,7 +525,9 @@ static void write_text(const struct facts *f, FILE *out)
             sep = ", ";
         }
         if (io->devicetree)
-            fprintf(out, "%sdevice tree node \"virtio,pci-iommu\"", sep);
+            fprintf(out, "%sdevice tree node \"virtio,pci-iommu\"%s%s%s%s%s", sep,
+                    io->dt_iommu_map ? " (" : "", io->dt_prop, io->dt_iommu_map ? " on " : "",
+                    io->dt_user, io->dt_iommu_map ? ")" : "");
         fprintf(out, "\n");
         if (io->bound)
             fprintf(out, "  its driver is bound: devices behind it can probe.\n");
@@ -605,15 +606,13 @@ static void write_text(const struct facts *f, FILE *out)
         text_tag(out, "LABEL", d->label);
         text_tag(out, "PARTUUID", d->partuuid);
         text_tag(out, "PARTLABEL", d->partlabel);
-        const char *pw = probe_word(f, d);
-        if (strcmp(pw, "nothing") == 0 && !d->pttype[0])
+        char why[128];
+        if (d->probed && d->probe_rc == FR_PROBE_NOTHING && !d->pttype[0])
             fprintf(out, "  (nothing recognised on it)");
-        else if (strcmp(pw, "ambivalent") == 0)
-            fprintf(out, "  (ambivalent: several signatures, so no UUID is trusted)");
-        else if (strcmp(pw, "no_node") == 0)
-            fprintf(out, "  (no device node: cannot read it)");
-        else if (strcmp(pw, "error") == 0)
-            fprintf(out, "  (cannot read it: %s)", strerror(-d->probe_rc));
+        else if (d->probed && d->probe_rc == FR_PROBE_AMBIVALENT)
+            fprintf(out, "  (%s: no UUID is trusted)", fr_probe_describe(d, why, sizeof(why)));
+        else if (d->probed && d->probe_rc < 0)
+            fprintf(out, "  (%s)", fr_probe_describe(d, why, sizeof(why)));
         fprintf(out, "\n");
     }
 
@@ -696,6 +695,8 @@ static int write_json(const struct facts *f, FILE *out)
         fr_json_string(&j, NULL, "devicetree");
     fr_json_end_array(&j);
     json_str_or_null(&j, "virtio_device", io->virtio_name);
+    json_str_or_null(&j, "devicetree_iommu_map",
+                     strcmp(io->dt_prop, "iommu-map") == 0 ? io->dt_user : NULL);
     fr_json_bool(&j, "driver_bound", io->bound);
     fr_json_bool(&j, "module_available", f->iommu_module);
     fr_json_end_object(&j);
@@ -743,7 +744,7 @@ static int write_json(const struct facts *f, FILE *out)
         fr_json_int(&j, "minor", d->minor);
         fr_json_bool(&j, "partition", d->partition);
         fr_json_string(&j, "disk", d->disk);
-        fr_json_string(&j, "probe", probe_word(f, d));
+        fr_json_string(&j, "probe", probe_word(d));
         json_str_or_null(&j, "type", d->type);
         json_str_or_null(&j, "usage", d->usage);
         json_str_or_null(&j, "uuid", d->uuid);

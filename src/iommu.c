@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -143,32 +144,138 @@ static bool compatible_has(const char *buf, size_t len, const char *want)
     return false;
 }
 
-static bool node_compatible(int dfd, const char *want)
+/* Reads a whole property into buf. Returns its length, or -1 when it is
+ * missing, not a regular file (O_NONBLOCK: a FIFO in a fixture cannot hang
+ * us), unreadable, or longer than size: a cut property is never parsed. */
+static ssize_t read_prop(int dfd, const char *prop, void *buf, size_t size)
 {
-    char buf[4096];
-    ssize_t n;
+    struct stat st;
+    size_t len = 0;
+    ssize_t n = -1;
+    char extra;
     int fd;
 
-    fd = openat(dfd, "compatible", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    fd = openat(dfd, prop, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return false;
-    do {
-        n = read(fd, buf, sizeof(buf));
-    } while (n < 0 && errno == EINTR);
+        return -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        do {
+            n = read(fd, (char *)buf + len, size - len);
+            if (n > 0)
+                len += (size_t)n;
+        } while ((n > 0 && len < size) || (n < 0 && errno == EINTR));
+        if (n > 0) {
+            /* Full buffer: only a property of exactly size bytes ends here. */
+            do {
+                n = read(fd, &extra, 1);
+            } while (n < 0 && errno == EINTR);
+            if (n != 0)
+                n = -1;
+        }
+    }
     close(fd);
-    return n > 0 && compatible_has(buf, (size_t)n, want);
+    return n < 0 ? -1 : (ssize_t)len;
 }
+
+static uint32_t be32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A one-cell property (phandle, #iommu-cells): exactly 4 bytes, else false. */
+static bool read_cell(int dfd, const char *prop, uint32_t *out)
+{
+    unsigned char b[4];
+
+    if (read_prop(dfd, prop, b, sizeof(b)) != 4)
+        return false;
+    *out = be32_at(b);
+    return true;
+}
+
+struct dt_ctx {
+    const char *want;     /* compatible string of the IOMMU node */
+    uint32_t phandle;     /* pass 1 finds it; 0 when the node has none */
+    uint32_t cells;       /* the node's #iommu-cells; UINT32_MAX: unusable */
+    char name[64];        /* pass 2: the node whose iommu-map points at it */
+    char iommus_name[64]; /* pass 2: the first node whose iommus does */
+};
+
+/* Pass 1: the node with compatible "virtio,pci-iommu", its phandle and
+ * #iommu-cells (the binding says 1, the default here). */
+static bool dt_visit_iommu(int dfd, const char *name, struct dt_ctx *c)
+{
+    char buf[4096];
+    struct stat st;
+    ssize_t n = read_prop(dfd, "compatible", buf, sizeof(buf));
+
+    (void)name;
+    if (n <= 0 || !compatible_has(buf, (size_t)n, c->want))
+        return false;
+    if (!read_cell(dfd, "phandle", &c->phandle) && !read_cell(dfd, "linux,phandle", &c->phandle))
+        c->phandle = 0;
+    /* 0 and ~0 are not phandles (dtc never assigns them). */
+    if (c->phandle == UINT32_MAX)
+        c->phandle = 0;
+    c->cells = 1;
+    if (fstatat(dfd, "#iommu-cells", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (!read_cell(dfd, "#iommu-cells", &c->cells) || c->cells > 4))
+        c->cells = UINT32_MAX;
+    return true;
+}
+
+/* iommu-map: (rid-base, iommu-phandle, iommu-base, length) entries, always
+ * four cells (the kernel's of_map_id() refuses any other length). */
+static bool iommu_map_refers(const unsigned char *b, ssize_t n, uint32_t ph)
+{
+    if (n <= 0 || n % 16 != 0)
+        return false;
+    for (size_t i = 0; i < (size_t)n; i += 16)
+        if (be32_at(b + i + 4) == ph)
+            return true;
+    return false;
+}
+
+/* iommus: (phandle, that IOMMU's #iommu-cells) entries. Only the first
+ * entry's start is known without looking up every IOMMU named, so only it
+ * is read: a device behind several IOMMUs is not traced (nor misparsed). */
+static bool iommus_refer(const unsigned char *b, ssize_t n, uint32_t ph, uint32_t cells)
+{
+    if (n <= 0 || n % 4 != 0 || cells == UINT32_MAX || (size_t)n < ((size_t)cells + 1) * 4)
+        return false;
+    return be32_at(b) == ph;
+}
+
+/* Pass 2: the node (the PCIe host bridge) whose iommu-map routes through
+ * that IOMMU; a node with only an iommus reference is remembered as well. */
+static bool dt_visit_user(int dfd, const char *name, struct dt_ctx *c)
+{
+    unsigned char b[4096];
+    ssize_t n;
+
+    if (iommu_map_refers(b, read_prop(dfd, "iommu-map", b, sizeof(b)), c->phandle)) {
+        snprintf(c->name, sizeof(c->name), "%s", name);
+        return true;
+    }
+    n = read_prop(dfd, "iommus", b, sizeof(b));
+    if (!c->iommus_name[0] && iommus_refer(b, n, c->phandle, c->cells))
+        snprintf(c->iommus_name, sizeof(c->iommus_name), "%s", name);
+    return false;
+}
+
+typedef bool (*dt_visit_fn)(int dfd, const char *name, struct dt_ctx *c);
 
 /* Depth-first over directories only; symlinks are never followed, so a
  * loop in a fixture or a strange firmware tree cannot trap us. Takes
- * ownership of dfd. */
-static bool dt_search(int dfd, int depth, unsigned *budget, const char *want)
+ * ownership of dfd. Stops at the first node visit() accepts. */
+static bool dt_walk(int dfd, const char *name, int depth, unsigned *budget, dt_visit_fn visit,
+                    struct dt_ctx *c)
 {
     struct dirent *de;
     bool found = false;
     DIR *d;
 
-    if (node_compatible(dfd, want)) {
+    if (visit(dfd, name, c)) {
         close(dfd);
         return true;
     }
@@ -190,7 +297,7 @@ static bool dt_search(int dfd, int depth, unsigned *budget, const char *want)
         int child = openat(dirfd(d), de->d_name,
                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child >= 0)
-            found = dt_search(child, depth + 1, budget, want);
+            found = dt_walk(child, de->d_name, depth + 1, budget, visit, c);
     }
     closedir(d);
     return found;
@@ -199,22 +306,53 @@ out_fd:
     return false;
 }
 
-static bool scan_devicetree(const struct fr_roots *r)
+/* The firmware tree: <sys>/firmware/devicetree/base, else proc_dt (the
+ * same tree: /proc/device-tree links to it), which is NULL unless sys is
+ * the real /sys, so a fixture root never reads the host's tree. */
+static int dt_open(const struct fr_roots *r, const char *proc_dt)
 {
     char dir[PATH_MAX];
+    int fd = -1;
+
+    /* base itself is a symlink on some kernels' layouts: follow that one. */
+    if (fr_path(dir, sizeof(dir), r->sys, "firmware/devicetree/base") == 0)
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && proc_dt)
+        fd = open(proc_dt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return fd;
+}
+
+static void scan_devicetree(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out)
+{
+    struct dt_ctx c = {.want = "virtio,pci-iommu"};
     unsigned budget = DT_MAX_NODES;
     int fd;
 
-    if (fr_path(dir, sizeof(dir), r->sys, "firmware/devicetree/base") < 0)
-        return false;
-    /* base itself is a symlink on some kernels' layouts: follow that one. */
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    return dt_search(fd, 0, &budget, "virtio,pci-iommu");
+    if ((fd = dt_open(r, proc_dt)) < 0)
+        return;
+    if (!dt_walk(fd, "/", 0, &budget, dt_visit_iommu, &c))
+        return;
+    out->devicetree = true;
+    /* Without a phandle nothing can point at the node. */
+    if (!c.phandle || (fd = dt_open(r, proc_dt)) < 0)
+        return;
+    budget = DT_MAX_NODES;
+    if (dt_walk(fd, "/", 0, &budget, dt_visit_user, &c)) {
+        snprintf(out->dt_prop, sizeof(out->dt_prop), "iommu-map");
+        snprintf(out->dt_user, sizeof(out->dt_user), "%s", c.name);
+    } else if (c.iommus_name[0]) {
+        snprintf(out->dt_prop, sizeof(out->dt_prop), "iommus");
+        snprintf(out->dt_user, sizeof(out->dt_user), "%s", c.iommus_name);
+    }
+    out->dt_iommu_map = out->dt_user[0] != '\0';
 }
 
 int fr_iommu_detect(const struct fr_roots *r, struct fr_iommu *out)
+{
+    return fr_iommu_detect_at(r, r && r->real_sys ? "/proc/device-tree" : NULL, out);
+}
+
+int fr_iommu_detect_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out)
 {
     char path[PATH_MAX];
 
@@ -226,13 +364,15 @@ int fr_iommu_detect(const struct fr_roots *r, struct fr_iommu *out)
         out->viot = fr_exists(path);
     scan_virtio(r, out);
     scan_pci(r, out);
-    out->devicetree = scan_devicetree(r);
+    scan_devicetree(r, proc_dt, out);
     if (!out->bound && driver_has_device(r))
         out->bound = true;
 
-    log_debug("iommu: viot=%d virtio=%d%s%s pci=%d devicetree=%d bound=%d", out->viot,
+    log_debug("iommu: viot=%d virtio=%d%s%s pci=%d devicetree=%d%s%s%s%s%s bound=%d", out->viot,
               out->virtio_device, out->virtio_name[0] ? " " : "", out->virtio_name,
-              out->pci_device, out->devicetree, out->bound);
+              out->pci_device, out->devicetree, out->dt_iommu_map ? " (" : "", out->dt_prop,
+              out->dt_iommu_map ? " on " : "", out->dt_user, out->dt_iommu_map ? ")" : "",
+              out->bound);
     return 0;
 }
 

@@ -9,10 +9,17 @@ struct fr_iommu {
     bool virtio_device; /* a device in /sys/bus/virtio/devices with device 0x0017 */
     bool pci_device;    /* PCI 1af4:1057 */
     bool devicetree;    /* a node with compatible "virtio,pci-iommu" */
+    bool dt_iommu_map;  /* ...and another node's iommu-map (or iommus) points at it */
+    char dt_prop[16];   /* "iommu-map" (preferred) or "iommus", "" if none */
+    char dt_user[64];   /* the node with that property, e.g. "pcie@10000000", "" if none */
     bool bound;         /* a virtio-iommu device has a driver */
     char virtio_name[64]; /* e.g. "virtio0", "" if none */
 };
 
+/* Device tree from <sys>/firmware/devicetree/base, falling back to
+ * /proc/device-tree only when r->sys is the real /sys. */
 int fr_iommu_detect(const struct fr_roots *r, struct fr_iommu *out);
+/* The same with the fallback tree given (NULL: none); for tests. */
+int fr_iommu_detect_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out);
 /* true if any evidence of a virtio-iommu was found. */
 bool fr_iommu_present(const struct fr_iommu *i);

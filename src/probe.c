@@ -108,32 +108,63 @@ static void probe_parent_table(struct fr_devtab *t, size_t idx, const struct fr_
     close(fd);
 }
 
-int fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
+/* After an ambivalent safe probe: which superblocks, one blkid_do_probe()
+ * step each, as "vfat,ext4" (what `blkid -p` would complain about). */
+static void ambivalent_types(struct fr_blockdev *d)
+{
+    size_t len = 0;
+
+    d->probe_types[0] = '\0';
+    blkid_reset_probe(probe);
+    if (blkid_probe_enable_partitions(probe, 0) < 0 ||
+        blkid_probe_set_superblocks_flags(probe, BLKID_SUBLKS_TYPE) < 0)
+        return;
+    /* Bounded: libblkid knows some 80 superblocks, a disk holds a few. */
+    for (int k = 0; k < 16 && blkid_do_probe(probe) == 0; k++) {
+        const char *v = NULL;
+        if (blkid_probe_lookup_value(probe, "TYPE", &v, NULL) < 0 || !v || !v[0])
+            continue;
+        int n = snprintf(d->probe_types + len, sizeof d->probe_types - len, "%s%s",
+                         len ? "," : "", v);
+        if (n < 0 || (size_t)n >= sizeof d->probe_types - len) {
+            d->probe_types[len] = '\0'; /* only whole names */
+            break;
+        }
+        len += (size_t)n;
+    }
+}
+
+/* Records a failure to read the device: vanished or an error. */
+static enum fr_probe_result failed(struct fr_blockdev *d, int err, const char *what)
+{
+    d->probed = true;
+    d->probe_errno = -err;
+    d->probe_rc = err == -ENOENT || err == -ENXIO || err == -ENODEV ? FR_PROBE_GONE
+                                                                    : FR_PROBE_ERROR;
+    /* A device that went away between the event and now is normal. */
+    log_debug_errno(err, "probe %s: %s", d->devname, what);
+    return d->probe_rc;
+}
+
+enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
 {
     struct fr_blockdev *d;
     int fd, rc;
 
     if (idx >= t->n)
-        return -EINVAL;
+        return FR_PROBE_ERROR;
     d = &t->v[idx];
     d->type[0] = d->usage[0] = d->uuid[0] = d->label[0] = '\0';
-    d->pttype[0] = d->ptuuid[0] = '\0';
+    d->pttype[0] = d->ptuuid[0] = d->probe_types[0] = '\0';
+    d->probe_errno = 0;
 
     fd = open_node(r, d);
-    if (fd < 0) {
-        /* The device went away between the event and now: normal. */
-        log_debug_errno(fd, "probe %s: cannot open", d->devname);
-        d->probed = true;
-        d->probe_rc = fd;
-        return fd;
-    }
+    if (fd < 0)
+        return failed(d, fd, "cannot open");
     rc = set_device(fd);
     if (rc < 0) {
-        log_debug_errno(rc, "probe %s: libblkid refused the device", d->devname);
         close(fd);
-        d->probed = true;
-        d->probe_rc = rc;
-        return rc;
+        return failed(d, rc, "libblkid refused the device");
     }
 
     blkid_probe_enable_superblocks(probe, 1);
@@ -146,27 +177,29 @@ int fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
         blkid_probe_set_partitions_flags(probe, 0);
 
     rc = blkid_do_safeprobe(probe);
-    if (rc == 0 || rc == -2) {
+    if (rc == 0) {
         copy_value(probe, "TYPE", d->type, sizeof d->type);
         copy_value(probe, "USAGE", d->usage, sizeof d->usage);
         copy_value(probe, "PTTYPE", d->pttype, sizeof d->pttype);
         copy_value(probe, "PTUUID", d->ptuuid, sizeof d->ptuuid);
-        if (rc == 0) {
-            copy_value(probe, "UUID", d->uuid, sizeof d->uuid);
-            copy_value(probe, "LABEL", d->label, sizeof d->label);
-        } else {
-            /* Several signatures: do not trust any UUID or label (udev
-             * makes no by-uuid link either). */
-            log_debug("probe %s: ambivalent result, ignoring its UUID and label", d->devname);
-        }
+        copy_value(probe, "UUID", d->uuid, sizeof d->uuid);
+        copy_value(probe, "LABEL", d->label, sizeof d->label);
+        d->probe_rc = FR_PROBE_OK;
+    } else if (rc == -2) {
+        /* Several signatures: do not trust any UUID or label (udev makes no
+         * by-uuid link either); libblkid keeps no values, so ask which. */
+        ambivalent_types(d);
+        log_debug("probe %s: ambivalent result (%s), ignoring its UUID and label", d->devname,
+                  d->probe_types);
+        d->probe_rc = FR_PROBE_AMBIVALENT;
     } else if (rc == 1) {
         log_debug("probe %s: nothing found", d->devname);
+        d->probe_rc = FR_PROBE_NOTHING;
     } else {
-        log_debug("probe %s: libblkid failed", d->devname);
-        rc = -EIO;
+        close(fd);
+        return failed(d, -EIO, "libblkid failed");
     }
     d->probed = true;
-    d->probe_rc = rc;
 
     if (!d->partition && d->pttype[0])
         copy_partitions(t, d, NULL);
@@ -175,6 +208,40 @@ int fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
     if (d->partition)
         probe_parent_table(t, idx, r);
     log_debug("probe %s: rc=%d type=%s usage=%s uuid=%s label=%s pttype=%s partuuid=%s", d->devname,
-              rc, d->type, d->usage, d->uuid, d->label, d->pttype, t->v[idx].partuuid);
-    return rc;
+              d->probe_rc, d->type, d->usage, d->uuid, d->label, d->pttype, t->v[idx].partuuid);
+    return d->probe_rc;
+}
+
+const char *fr_probe_describe(const struct fr_blockdev *d, char *buf, size_t size)
+{
+    const char *types = d->probe_types[0] ? d->probe_types : "unknown";
+    const char *last = strrchr(types, ',');
+
+    if (!d->probed) {
+        snprintf(buf, size, "not probed");
+        return buf;
+    }
+    switch (d->probe_rc) {
+    case FR_PROBE_OK:
+        snprintf(buf, size, "%s", d->type[0] ? d->type : "found");
+        break;
+    case FR_PROBE_NOTHING:
+        snprintf(buf, size, "nothing recognised on it");
+        break;
+    case FR_PROBE_AMBIVALENT:
+        /* "vfat,ext4" -> "vfat and ext4"; "a,b,c" -> "a,b and c". */
+        if (last)
+            snprintf(buf, size, "ambivalent superblocks (%.*s and %s)", (int)(last - types), types,
+                     last + 1);
+        else
+            snprintf(buf, size, "ambivalent superblocks (%s)", types);
+        break;
+    case FR_PROBE_GONE:
+        snprintf(buf, size, "device vanished (%s)", strerror(d->probe_errno));
+        break;
+    default:
+        snprintf(buf, size, "cannot read it (%s)", strerror(d->probe_errno ? d->probe_errno : EIO));
+        break;
+    }
+    return buf;
 }

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "devices.h"
+#include "diagnose.h"
 #include "links.h"
 #include "log.h"
 #include "resolve.h"
@@ -24,10 +25,24 @@ static int run(const char *fmt, const char *a, const char *b)
     return system(cmd);
 }
 
-static bool tools_present(void)
+/* What tests/fixture/mkfixture.sh runs. A missing one fails the test: a
+ * skipped test must not count as a pass. Returns how many are missing. */
+static int missing_tools(void)
 {
-    return system("command -v sfdisk >/dev/null && command -v mkfs.ext4 >/dev/null && "
-                  "command -v mkfs.vfat >/dev/null && command -v realpath >/dev/null") == 0;
+    static const char *const tools[][2] = {
+        {"sfdisk", "util-linux/fdisk"}, {"mkfs.ext4", "e2fsprogs"}, {"mkfs.vfat", "dosfstools"},
+        {"realpath", "coreutils"},      {"truncate", "coreutils"},
+    };
+    int missing = 0;
+
+    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
+        if (run("command -v '%s' >/dev/null 2>&1%s", tools[i][0], "") == 0)
+            continue;
+        fprintf(stderr, "test_devices: FAIL: %s not found (package %s); the fixture needs it\n",
+                tools[i][0], tools[i][1]);
+        missing++;
+    }
+    return missing;
 }
 
 static const struct fr_blockdev *dev(const char *name)
@@ -114,6 +129,7 @@ static void test_scan(void)
 static void test_probe(void)
 {
     const struct fr_blockdev *d;
+    char why[128];
 
     /* Partitions first: their disk's table is read on their behalf. */
     for (size_t i = 0; i < tab.n; i++)
@@ -143,12 +159,23 @@ static void test_probe(void)
     CHECK_STR(d->partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
     CHECK_STR(d->partlabel, "data/x \xc3\xa9");
     d = dev("vdd");
-    CHECK_INT(d->probe_rc, -2); /* vfat + ext4: ambivalent */
+    CHECK_INT(d->probe_rc, FR_PROBE_AMBIVALENT); /* vfat + ext4 */
     CHECK_STR(d->uuid, "");
+    CHECK_STR(d->type, "");
+    CHECK_INT(d->probe_errno, 0);
+    CHECK_STR(d->probe_types, "vfat,ext4");
+    CHECK_STR(fr_probe_describe(d, why, sizeof why), "ambivalent superblocks (vfat and ext4)");
     d = dev("sdb");
-    CHECK_INT(d->probe_rc, 1); /* nothing on it */
+    CHECK_INT(d->probe_rc, FR_PROBE_NOTHING); /* nothing on it */
+    CHECK_STR(fr_probe_describe(d, why, sizeof why), "nothing recognised on it");
     d = dev("fr0");
-    CHECK(d->probe_rc < 0);     /* no node (or one for a device that is not there) */
+    /* In sysfs, no device behind it: the node fr_devtab_add() made (as
+     * root) gives ENXIO, or there is none (unprivileged). */
+    CHECK_INT(d->probe_rc, FR_PROBE_GONE);
+    CHECK(d->probe_errno == ENXIO || d->probe_errno == ENOENT);
+    CHECK_STR(d->probe_types, "");
+    CHECK(strncmp(fr_probe_describe(d, why, sizeof why), "device vanished (", 17) == 0);
+    CHECK(d->probe_rc < 0); /* wait.c probes it again on the next sweep */
     /* vdc's garbled superblock: whatever libblkid makes of it, no crash. */
     CHECK(dev("vdc")->probed);
 
@@ -157,6 +184,58 @@ static void test_probe(void)
     tab.v[i].partuuid[0] = tab.v[i].partlabel[0] = '\0';
     fr_probe(&tab, (size_t)i, &roots);
     CHECK_STR(tab.v[i].partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
+}
+
+/* fr_diagnose() on the table, as text or JSON; free() the result. */
+static char *diagnosis(bool json)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+
+    if (!out)
+        return strdup("");
+    CHECK_INT(fr_diagnose(&roots, NULL, NULL, &tab, json, out), 0);
+    fclose(out);
+    return text;
+}
+
+/* vdb's node goes away and comes back; a node libblkid cannot use. */
+static void test_probe_vanished(void)
+{
+    int i = fr_devtab_find(&tab, "vdb");
+    char why[128];
+
+    CHECK(i >= 0);
+    if (i < 0)
+        return;
+    CHECK_INT(run("mv '%s/vdb' '%s/vdb.away'", roots.dev, roots.dev), 0);
+    CHECK_INT(fr_probe(&tab, (size_t)i, &roots), FR_PROBE_GONE);
+    CHECK_INT(tab.v[i].probe_errno, ENOENT);
+    CHECK_STR(tab.v[i].uuid, ""); /* nothing stale kept */
+    CHECK_STR(fr_probe_describe(&tab.v[i], why, sizeof why),
+              "device vanished (No such file or directory)");
+    /* A directory where the node should be: an error, not "vanished". */
+    CHECK_INT(run("mkdir '%s/vdb'%s", roots.dev, ""), 0);
+    CHECK_INT(fr_probe(&tab, (size_t)i, &roots), FR_PROBE_ERROR);
+    CHECK(tab.v[i].probe_errno > 0);
+    CHECK(strncmp(fr_probe_describe(&tab.v[i], why, sizeof why), "cannot read it (", 16) == 0);
+    CHECK_INT(run("cd '%s' && rmdir vdb && mv vdb.away vdb%s", roots.dev, ""), 0);
+    CHECK_INT(fr_probe(&tab, (size_t)i, &roots), FR_PROBE_OK);
+    CHECK_INT(tab.v[i].probe_errno, 0);
+    CHECK_STR(tab.v[i].uuid, "11111111-2222-3333-4444-555555555555");
+    CHECK_INT(fr_probe(&tab, tab.n, &roots), FR_PROBE_ERROR); /* no such index */
+
+    /* The diagnosis tells the two apart. */
+    char *text = diagnosis(false);
+    CHECK(strstr(text, "(ambivalent superblocks (vfat and ext4): no UUID is trusted)") != NULL);
+    CHECK(strstr(text, "/fr0  240:250  (device vanished (") != NULL);
+    CHECK(strstr(text, "/sdb  8:16  (nothing recognised on it)") != NULL);
+    free(text);
+    text = diagnosis(true);
+    CHECK(strstr(text, "\"probe\": \"ambivalent\"") != NULL);
+    CHECK(strstr(text, "\"probe\": \"no_node\"") != NULL);
+    free(text);
 }
 
 static void test_identify(void)
@@ -288,10 +367,8 @@ int main(void)
     char script[PATH_MAX];
 
     fr_log_init(getenv("FR_TEST_DEBUG") ? FR_LOG_DEBUG : FR_LOG_ERR, NULL);
-    if (!tools_present()) {
-        printf("test_devices: SKIP (sfdisk, mkfs.ext4, mkfs.vfat or realpath missing)\n");
-        return 0;
-    }
+    if (missing_tools() > 0)
+        return 1;
     if (!mkdtemp(tmpl)) {
         perror("mkdtemp");
         return 1;
@@ -318,6 +395,7 @@ int main(void)
 
     test_scan();
     test_probe();
+    test_probe_vanished();
     test_identify();
     test_links();
     test_resolve();

@@ -91,14 +91,18 @@ static char *diag(const struct fr_roots *r, const char *spec_text, struct fr_mod
     return buf;
 }
 
-/* When python3 is around, check the document parses and has the keys. */
+/* Check with python3 that the document parses and has the keys. Without
+ * python3 that is a failure, not a silent pass. */
 static void check_json_valid(const char *doc, const char *python_asserts)
 {
     char path[PATH_MAX], cmd[PATH_MAX * 3];
     FILE *f;
 
-    if (system("command -v python3 >/dev/null 2>&1") != 0)
+    if (system("command -v python3 >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "test_diagnose: python3 not found: cannot check the JSON document\n");
+        CHECK(!"python3 for the JSON checks");
         return;
+    }
     fr_path(path, sizeof(path), top, "doc.json");
     f = fopen(path, "w");
     fputs(doc, f);

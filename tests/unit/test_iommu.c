@@ -1,9 +1,12 @@
 /* IOMMU detection on fixture sysfs trees: VIOT, virtio device 0x17, PCI
- * 1af4:1057, device tree node, and whether the driver is bound. */
+ * 1af4:1057, device tree node (and the iommu-map pointing at it, also from a
+ * /proc/device-tree stand-in), and whether the driver is bound. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "devices.h"
+#include "diagnose.h"
 #include "iommu.h"
 #include "log.h"
 #include "roots.h"
@@ -53,6 +58,25 @@ static void put(const char *rel, const char *data, size_t len)
 }
 
 #define PUT(rel, lit) put((rel), (lit), sizeof(lit) - 1)
+#define DT "firmware/devicetree/base/"
+
+/* Writes n big-endian 32-bit cells, as a device tree property holds them. */
+static void put_cells(const char *rel, int n, ...)
+{
+    unsigned char buf[64];
+    va_list ap;
+
+    va_start(ap, n);
+    for (int i = 0; i < n && i < 16; i++) {
+        uint32_t v = va_arg(ap, uint32_t);
+        buf[4 * i] = (unsigned char)(v >> 24);
+        buf[4 * i + 1] = (unsigned char)(v >> 16);
+        buf[4 * i + 2] = (unsigned char)(v >> 8);
+        buf[4 * i + 3] = (unsigned char)v;
+    }
+    va_end(ap);
+    put(rel, (const char *)buf, (size_t)(n < 16 ? n : 16) * 4);
+}
 
 static void link_at(const char *target, const char *rel)
 {
@@ -87,6 +111,22 @@ static void new_tree(struct fr_roots *r)
     }
     memset(r, 0, sizeof(*r));
     snprintf(r->sys, sizeof(r->sys), "%s", top);
+}
+
+/* The diagnosis of a fixture tree (no modules, no block devices). */
+static char *diagnosis(const struct fr_roots *r, bool json)
+{
+    struct fr_devtab t = {0};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+
+    if (!out)
+        return strdup("");
+    CHECK_INT(fr_diagnose(r, NULL, NULL, &t, json, out), 0);
+    fclose(out);
+    fr_devtab_free(&t);
+    return text;
 }
 
 static void test_empty(void)
@@ -214,7 +254,222 @@ static void test_devicetree(void)
     CHECK(io.devicetree);
     CHECK(!io.viot && !io.virtio_device && !io.pci_device && !io.bound);
     CHECK(fr_iommu_present(&io));
+    /* No phandle: nothing can point at it. */
+    CHECK(!io.dt_iommu_map && io.dt_user[0] == 0);
 
+    /* QEMU virt: phandle 0x8005; the host bridge maps RIDs 0-0x10 and
+     * 0x11-0xffff through it (the IOMMU's own 0x10 is left out). */
+    PUT("firmware/devicetree/base/pcie@10000000/virtio_iommu@10/phandle", "\x00\x00\x80\x05");
+    PUT("firmware/devicetree/base/pcie@10000000/iommu-map",
+        "\x00\x00\x00\x00" "\x00\x00\x80\x04" "\x00\x00\x00\x00" "\x00\x00\x00\x10"
+        "\x00\x00\x00\x11" "\x00\x00\x80\x05" "\x00\x00\x00\x11" "\x00\x00\xff\xef");
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && io.dt_iommu_map);
+    CHECK_STR(io.dt_user, "pcie@10000000");
+    CHECK_STR(io.dt_prop, "iommu-map");
+    char *text = diagnosis(&r, false);
+    CHECK(strstr(text, "device tree node \"virtio,pci-iommu\" (iommu-map on pcie@10000000)\n"));
+    free(text);
+    text = diagnosis(&r, true);
+    CHECK(strstr(text, "\"devicetree_iommu_map\": \"pcie@10000000\""));
+    free(text);
+
+    /* A phandle in a non-phandle cell (rid-base, length) does not count. */
+    PUT("firmware/devicetree/base/pcie@10000000/iommu-map",
+        "\x00\x00\x80\x05" "\x00\x00\x80\x04" "\x00\x00\x80\x05" "\x00\x00\x80\x05");
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+
+    /* A platform device with iommus = <phandle id>: taken when no
+     * iommu-map points at the IOMMU, and not reported as an iommu-map. */
+    PUT(DT "dma@9000000/iommus", "\x00\x00\x80\x05\x00\x00\x00\x01");
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.dt_iommu_map);
+    CHECK_STR(io.dt_user, "dma@9000000");
+    CHECK_STR(io.dt_prop, "iommus");
+    text = diagnosis(&r, false);
+    CHECK(strstr(text, "device tree node \"virtio,pci-iommu\" (iommus on dma@9000000)\n"));
+    free(text);
+    text = diagnosis(&r, true); /* not an iommu-map */
+    CHECK(strstr(text, "\"devicetree_iommu_map\": null"));
+    free(text);
+    /* A real iommu-map wins over it, whatever the directory order. */
+    put_cells(DT "pcie@10000000/iommu-map", 8, 0, 0x8005, 0, 0x10, 0x11, 0x8005, 0x11, 0xffef);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK_STR(io.dt_user, "pcie@10000000");
+    CHECK_STR(io.dt_prop, "iommu-map");
+}
+
+/* An iommu-map that points at another IOMMU (an SMMUv3) is not evidence of
+ * a virtio-iommu, with or without a virtio-iommu node elsewhere. */
+static void test_devicetree_other_iommu(void)
+{
+    struct fr_roots r;
+    struct fr_iommu io;
+
+    new_tree(&r);
+    PUT(DT "compatible", "linux,dummy-virt\0");
+    PUT(DT "smmuv3@9050000/compatible", "arm,smmu-v3\0");
+    put_cells(DT "smmuv3@9050000/phandle", 1, 0x8001);
+    put_cells(DT "smmuv3@9050000/#iommu-cells", 1, 1);
+    put_cells(DT "pcie@10000000/iommu-map", 4, 0, 0x8001, 0, 0x10000);
+    put_cells(DT "dma@9000000/iommus", 2, 0x8001, 3);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(!io.devicetree && !io.dt_iommu_map);
+    CHECK_STR(io.dt_user, "");
+    CHECK(!fr_iommu_present(&io));
+
+    /* A virtio-iommu node nobody routes through: present, not traced. */
+    PUT(DT "virtio_iommu@10/compatible", "virtio,pci-iommu\0pci1af4,1057\0");
+    put_cells(DT "virtio_iommu@10/phandle", 1, 0x8005);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    CHECK_STR(io.dt_user, "");
+
+    /* The SMMU first, the virtio-iommu in the second entry: traced. */
+    put_cells(DT "pcie@10000000/iommu-map", 8, 0, 0x8001, 0, 0x10, 0x11, 0x8005, 0x11, 0xffef);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && io.dt_iommu_map);
+    CHECK_STR(io.dt_user, "pcie@10000000");
+}
+
+/* Corrupt properties: never a crash, never a match. */
+static void test_devicetree_corrupt(void)
+{
+    static const unsigned char entry[16] = {0, 0, 0, 0, 0, 0, 0x80, 0x05,
+                                            0, 0, 0, 0, 0, 0, 0, 0x10};
+    static const unsigned char two[24] = {0, 0, 0, 0, 0,    0,    0x80, 0x04, 0, 0, 0, 0,
+                                          0, 0, 0, 1, 0x00, 0x00, 0,    0,    0, 0, 0x80, 0x05};
+    unsigned char big[4096 + 16];
+    struct fr_roots r;
+    struct fr_iommu io;
+    char path[PATH_MAX];
+
+    new_tree(&r);
+    PUT(DT "virtio_iommu@10/compatible", "virtio,pci-iommu\0");
+    put_cells(DT "virtio_iommu@10/phandle", 1, 0x8005);
+    /* Sanity: the whole entry alone is traced. */
+    put(DT "pcie@10000000/iommu-map", (const char *)entry, sizeof(entry));
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.dt_iommu_map);
+
+    /* Odd lengths and cut entries, the phandle cell itself whole. */
+    for (size_t i = 0; i < sizeof(big); i += 16)
+        memcpy(big + i, entry, 16);
+    static const size_t lens[] = {0, 1, 3, 7, 8, 9, 12, 15, 17, 20, 24, 31};
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        put(DT "pcie@10000000/iommu-map", (const char *)big, lens[i]);
+        CHECK_INT(fr_iommu_detect(&r, &io), 0);
+        CHECK(io.devicetree && !io.dt_iommu_map);
+    }
+    /* One good entry for another IOMMU, then half an entry whose phandle
+     * cell (offset 20) would match: the kernel refuses the whole map. */
+    put(DT "pcie@10000000/iommu-map", (const char *)two, sizeof(two));
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+
+    /* Longer than we read: not parsed from a cut copy. */
+    put(DT "pcie@10000000/iommu-map", (const char *)big, sizeof(big));
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    put(DT "pcie@10000000/iommu-map", (const char *)big, 4096);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.dt_iommu_map);
+    CHECK_STR(io.dt_user, "pcie@10000000");
+
+    /* A FIFO where the property should be: not opened for reading. */
+    fr_path(path, sizeof(path), top, DT "pcie@10000000/iommu-map");
+    CHECK_INT(remove(path), 0);
+    CHECK_INT(mkfifo(path, 0644), 0);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    remove(path);
+
+    /* iommus: cut after the phandle, or not a whole number of cells. */
+    PUT(DT "dma@9000000/iommus", "\x00\x00\x80\x05");
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    PUT(DT "dma@9000000/iommus", "\x00\x00\x80\x05\x00\x00\x00");
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(!io.dt_iommu_map);
+    /* #iommu-cells of 2 is honoured; a corrupt one disables iommus. */
+    put_cells(DT "virtio_iommu@10/#iommu-cells", 1, 2);
+    put_cells(DT "dma@9000000/iommus", 3, 0x8005, 0, 1);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.dt_iommu_map);
+    CHECK_STR(io.dt_prop, "iommus");
+    PUT(DT "virtio_iommu@10/#iommu-cells", "\x00\x00\x02");
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    put_cells(DT "virtio_iommu@10/#iommu-cells", 1, 1000000);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    put_cells(DT "virtio_iommu@10/#iommu-cells", 1, 1);
+
+    /* A phandle of the wrong size, or the reserved ~0: no phandle. */
+    put(DT "pcie@10000000/iommu-map", (const char *)entry, sizeof(entry));
+    PUT(DT "virtio_iommu@10/phandle", "\x00\x80\x05");
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    PUT(DT "virtio_iommu@10/phandle", "\x00\x00\x80\x05\x00\x00\x00\x00");
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    put_cells(DT "virtio_iommu@10/phandle", 1, 0xffffffffu);
+    put_cells(DT "pcie@10000000/iommu-map", 4, 0, 0xffffffffu, 0, 0x10);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.devicetree && !io.dt_iommu_map);
+    /* The old "linux,phandle" name still counts. */
+    put(DT "pcie@10000000/iommu-map", (const char *)entry, sizeof(entry));
+    fr_path(path, sizeof(path), top, DT "virtio_iommu@10/phandle");
+    remove(path);
+    put_cells(DT "virtio_iommu@10/linux,phandle", 1, 0x8005);
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.dt_iommu_map);
+}
+
+/* /proc/device-tree stands in when <sys>/firmware/devicetree is missing;
+ * only fr_iommu_detect_at() with an explicit fallback reads one in tests
+ * (fr_iommu_detect() would read the host's only when sys is "/sys"). */
+static void test_devicetree_proc_fallback(void)
+{
+    struct fr_roots r;
+    struct fr_iommu io;
+    char proc_dt[PATH_MAX];
+
+    new_tree(&r);
+    PUT("fw/base/pcie@10000000/virtio_iommu@10/compatible", "virtio,pci-iommu\0");
+    put_cells("fw/base/pcie@10000000/virtio_iommu@10/phandle", 1, 0x8005);
+    put_cells("fw/base/pcie@10000000/iommu-map", 4, 0, 0x8005, 0, 0x10);
+    mkdirs("proc");
+    /* As on a real system: /proc/device-tree is a symlink to the tree. */
+    link_at("../fw/base", "proc/device-tree");
+    fr_path(proc_dt, sizeof(proc_dt), top, "proc/device-tree");
+    mkdirs("sys");
+    fr_path(r.sys, sizeof(r.sys), top, "sys");
+
+    CHECK_INT(fr_iommu_detect_at(&r, proc_dt, &io), 0);
+    CHECK(io.devicetree && io.dt_iommu_map);
+    CHECK_STR(io.dt_user, "pcie@10000000");
+    CHECK(fr_iommu_present(&io));
+
+    /* No fallback given, or a fixture sys root: nothing read. */
+    CHECK_INT(fr_iommu_detect_at(&r, NULL, &io), 0);
+    CHECK(!io.devicetree && !fr_iommu_present(&io));
+    r.real_sys = 0;
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(!io.devicetree);
+    CHECK_INT(fr_iommu_detect_at(NULL, proc_dt, &io), -EINVAL);
+
+    /* A missing fallback is no error. */
+    fr_path(proc_dt, sizeof(proc_dt), top, "proc/nonexistent");
+    CHECK_INT(fr_iommu_detect_at(&r, proc_dt, &io), 0);
+    CHECK(!io.devicetree);
+
+    /* The sysfs tree, when there, is the one read (here without the node). */
+    PUT("sys/firmware/devicetree/base/compatible", "linux,dummy-virt\0");
+    fr_path(proc_dt, sizeof(proc_dt), top, "proc/device-tree");
+    CHECK_INT(fr_iommu_detect_at(&r, proc_dt, &io), 0);
+    CHECK(!io.devicetree);
     /* Deeper than anyone nests nodes: not searched. */
     new_tree(&r);
     char rel[PATH_MAX] = "firmware/devicetree/base";
@@ -242,6 +497,9 @@ int main(void)
     test_virtio_and_pci();
     test_driver_dir();
     test_devicetree();
+    test_devicetree_other_iommu();
+    test_devicetree_corrupt();
+    test_devicetree_proc_fallback();
     rm_tree();
     return check_summary("test_iommu");
 }

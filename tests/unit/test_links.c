@@ -106,11 +106,11 @@ static void test_names(void)
     snprintf(p1.usage, sizeof p1.usage, "crypto");
     fr_link_names(&p1, &disk, &s);
     CHECK(has(&s, "by-uuid/1234-ABCD"));
-    p1.probe_rc = -2;
+    p1.probe_rc = FR_PROBE_AMBIVALENT;
     fr_link_names(&p1, &disk, &s);
     CHECK(!has(&s, "by-uuid/1234-ABCD"));
     CHECK(!has(&s, "by-label/my\\x20root\\x2fx"));
-    p1.probe_rc = 0;
+    p1.probe_rc = FR_PROBE_OK;
 
     /* "." and ".." are no names; empty values give no link. */
     snprintf(p1.label, sizeof p1.label, "..");
