@@ -193,7 +193,8 @@ int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
         return -EINVAL;
     ret = fr_foreach_modalias_device(r, collect_one, &s);
     if (ret == 0) {
-        qsort(s.v, s.n, sizeof(*s.v), item_cmp);
+        if (s.n)
+            qsort(s.v, s.n, sizeof(*s.v), item_cmp);
         for (size_t i = 0; i < s.n; i++) {
             int k = fr_modules_load(m, s.v[i].modalias);
             if (k > 0)
