@@ -74,9 +74,15 @@ static bool load_iommu(struct waiter *w)
         log_debug("virtio-iommu driver already bound");
         return false;
     }
-    log_info("virtio-iommu found (%s%s%s%s), loading virtio_iommu",
-             io.viot ? "ACPI VIOT " : "", io.virtio_device ? "virtio device " : "",
-             io.pci_device ? "PCI 1af4:1057 " : "", io.devicetree ? "device tree" : "");
+    char seen[96] = "";
+    const char *what[] = {io.viot ? "ACPI VIOT" : NULL, io.virtio_device ? "virtio device" : NULL,
+                          io.pci_device ? "PCI 1af4:1057" : NULL,
+                          io.devicetree ? "device tree" : NULL};
+    for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+        if (what[i])
+            snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s",
+                     seen[0] ? ", " : "", what[i]);
+    log_info("virtio-iommu found (%s), loading virtio_iommu", seen);
     return load(w, "virtio_iommu") > 0;
 }
 
