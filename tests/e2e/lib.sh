@@ -51,6 +51,8 @@
 #                                  serial to LOG, killed after -T (default
 #                                  E2E_BOOT_TIMEOUT) seconds; -U = OVMF (UEFI).
 #                                  Returns 0 when QEMU exited by itself, 124 on timeout.
+#                                  E2E_STOP_PATTERN (ERE): stop the guest E2E_STOP_GRACE
+#                                  (3) s after it shows on the console; returns 0 then.
 #                                  With -Q the QMP socket is created; run it in the
 #                                  background and use qmp_cmd meanwhile.
 #   qmp_cmd SOCK JSON...           send QMP commands (capabilities handshake done)
@@ -436,8 +438,30 @@ run_qemu() {
     fi
     : >"$log"
     # timeout(1) sends TERM, then KILL 5 s later: a hung guest always ends.
-    timeout -k 5 "$tmo" "$E2E_QEMU" "$@" </dev/null >"$log.qemu" 2>&1
-    rc=$?
+    if [ -z "${E2E_STOP_PATTERN:-}" ]; then
+        timeout -k 5 "$tmo" "$E2E_QEMU" "$@" </dev/null >"$log.qemu" 2>&1
+        rc=$?
+    else
+        # A boot that is expected to fail ends once its evidence is on the
+        # console (plus E2E_STOP_GRACE seconds), not at the time limit.
+        timeout -k 5 "$tmo" "$E2E_QEMU" "$@" </dev/null >"$log.qemu" 2>&1 &
+        qpid=$!
+        stopped=0
+        while kill -0 "$qpid" 2>/dev/null; do
+            if grep -aEq "$E2E_STOP_PATTERN" "$log" 2>/dev/null; then
+                sleep "${E2E_STOP_GRACE:-3}"
+                kill "$qpid" 2>/dev/null && stopped=1
+                break
+            fi
+            sleep 0.5
+        done
+        wait "$qpid"
+        rc=$?
+        if [ "$stopped" = 1 ]; then
+            e2e_log "guest stopped: console shows '$E2E_STOP_PATTERN'"
+            rc=0
+        fi
+    fi
     [ "$uefi" = 1 ] && rm -f "$log.OVMF_VARS.fd"
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
         return 124

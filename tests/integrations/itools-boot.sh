@@ -106,9 +106,9 @@ integ_rootdisk "$disk" || exit 1
 append="root=UUID=$INTEG_UUID ro panic=-1"
 
 rc=0
-wall=$(integ_boot "$work/stock.log" "$KDIR" "$stock" "$disk" "$append")
-integ_expect_fail itools-stock "$work/stock.log" "$wall" \
-    'Gave up waiting for root|ALERT!.*does not exist' || rc=1
+stock_fail='Gave up waiting for root|ALERT!.*does not exist'
+wall=$(E2E_STOP_PATTERN=$stock_fail integ_boot "$work/stock.log" "$KDIR" "$stock" "$disk" "$append")
+integ_expect_fail itools-stock "$work/stock.log" "$wall" "$stock_fail" || rc=1
 wall=$(integ_boot "$work/findroot.log" "$KDIR" "$withfr" "$disk" "$append")
 integ_expect_boot itools-findroot "$work/findroot.log" "$wall" || rc=1
 grep -a 'findroot' "$work/findroot.log" | tr -d '\r' | head -n 5 >&2
