@@ -21,7 +21,16 @@ if(DEFINED ENV{FINDROOT_CACHE} AND NOT "$ENV{FINDROOT_CACHE}" STREQUAL "")
 else()
   set(_fr_cache "$ENV{HOME}/.cache/findroot")
 endif()
-set(FINDROOT_STATIC_PREFIX "${_fr_cache}/static/prefix" CACHE PATH
+# tools/build-static-deps.sh keeps the host's prefix in static/ and a cross
+# architecture's in static-ARCH/ (only arm64 on an amd64 host so far).
+if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
+  set(_fr_static_dir static-arm64)
+  set(_fr_deps_cmd "tools/build-static-deps.sh --arch arm64")
+else()
+  set(_fr_static_dir static)
+  set(_fr_deps_cmd "tools/build-static-deps.sh")
+endif()
+set(FINDROOT_STATIC_PREFIX "${_fr_cache}/${_fr_static_dir}/prefix" CACHE PATH
     "Prefix with the static libblkid, libkmod, libzstd, liblzma (tools/build-static-deps.sh prints it)")
 set(FINDROOT_STATIC_MAX_SIZE 614400 CACHE STRING
     "Size budget in bytes for the stripped static findroot (tests/static)")
@@ -33,14 +42,16 @@ foreach(_lib IN LISTS _fr_static_libs)
     message(FATAL_ERROR
       "FINDROOT_STATIC: ${FINDROOT_STATIC_PREFIX}/lib/lib${_lib}.a is missing.\n"
       "Build the static dependencies first:\n"
-      "  tools/build-static-deps.sh\n"
+      "  ${_fr_deps_cmd}\n"
       "and pass -DFINDROOT_STATIC_PREFIX=<the prefix it prints> if it differs.")
   endif()
 endforeach()
 
 # musl: either the compiler is already musl-gcc (-DCMAKE_C_COMPILER=musl-gcc),
 # or the system gcc is pointed at musl through the specs file musl-gcc itself
-# uses, so `cmake -DFINDROOT_STATIC=ON` needs no other switch.
+# uses, so `cmake -DFINDROOT_STATIC=ON` needs no other switch. Cross builds
+# work the same way: with cmake/toolchain-aarch64.cmake, aarch64-linux-gnu-gcc
+# gets /usr/lib/aarch64-linux-musl/musl-gcc.specs (Debian's musl-dev:arm64).
 get_filename_component(_fr_cc_name "${CMAKE_C_COMPILER}" NAME)
 set(_fr_musl_flags "")
 if(NOT _fr_cc_name MATCHES "musl")
@@ -52,7 +63,8 @@ if(NOT _fr_cc_name MATCHES "musl")
                   /usr/local/musl/lib
             NO_DEFAULT_PATH)
   if(NOT FINDROOT_MUSL_SPECS)
-    message(FATAL_ERROR "FINDROOT_STATIC: musl-gcc.specs not found (apt-get install musl-tools)")
+    message(FATAL_ERROR "FINDROOT_STATIC: musl-gcc.specs for ${CMAKE_SYSTEM_PROCESSOR} not found "
+                        "(apt-get install musl-tools, or musl-dev:arm64 for the arm64 cross build)")
   endif()
   set(_fr_musl_flags "-specs=${FINDROOT_MUSL_SPECS}")
 endif()
@@ -66,7 +78,11 @@ set(_fr_size_flags "-ffunction-sections -fdata-sections -fno-asynchronous-unwind
 string(APPEND CMAKE_C_FLAGS
        " ${_fr_musl_flags} -isystem ${FINDROOT_STATIC_PREFIX}/include ${_fr_size_flags}")
 # (CMAKE_C_FLAGS is on the link line too: the specs must not be repeated.)
-string(APPEND CMAKE_EXE_LINKER_FLAGS " -static -no-pie -Wl,--gc-sections")
+# -z norelro: nothing applies PT_GNU_RELRO to a static non-PIE musl program
+# (musl does it in its dynamic linker only, the kernel never), and aligning
+# the RELRO start to a page costs up to a page of padding in the file: 56 KiB
+# on aarch64, where ld's maximum page size is 64 KiB.
+string(APPEND CMAKE_EXE_LINKER_FLAGS " -static -no-pie -Wl,--gc-sections -Wl,-z,norelro")
 foreach(_cfg RELEASE RELWITHDEBINFO MINSIZEREL)
   string(REGEX REPLACE "-O[0-9s]" "-Os" CMAKE_C_FLAGS_${_cfg} "${CMAKE_C_FLAGS_${_cfg}}")
 endforeach()

@@ -8,9 +8,11 @@
 #                 qemu-system-arm, AAVMF) and nothing else
 #   --no-deps     never touch packages; fail if something is missing
 #   --static      also build the static arm64 binary (cmake/Static.cmake with
-#                 -DFINDROOT_STATIC=ON) into DIR-static; needs arm64 musl static
-#                 libraries in $FINDROOT_STATIC_ARM64_PREFIX (default
-#                 $FINDROOT_CACHE/static-arm64/prefix)
+#                 -DFINDROOT_STATIC=ON, musl) into DIR-static: DIR-static/findroot
+#                 and DIR-static/findroot.stripped (the file to ship). Its arm64
+#                 musl libraries come from $FINDROOT_STATIC_ARM64_PREFIX when set,
+#                 else from `tools/build-static-deps.sh --arch arm64` (cached in
+#                 $FINDROOT_CACHE/static-arm64; the first build takes minutes)
 # Environment: FINDROOT_JOBS (make -j, default 2), CMAKE_BUILD_TYPE (default
 # RelWithDebInfo), FINDROOT_CROSS_TRIPLET (default aarch64-linux-gnu).
 # Prints the path of the built binary on stdout (the static one with --static);
@@ -139,8 +141,16 @@ fi
 
 if [ "$static" = 1 ]; then
     # The static libraries must be arm64 musl builds, kept apart from the
-    # host's prefix (tools/build-static-deps.sh builds only for the host yet).
-    sprefix=${FINDROOT_STATIC_ARM64_PREFIX:-${FINDROOT_CACHE:-${HOME:-/root}/.cache/findroot}/static-arm64/prefix}
+    # host's prefix: tools/build-static-deps.sh --arch arm64 makes them (a
+    # no-op when its cached prefix is up to date).
+    if [ -n "${FINDROOT_STATIC_ARM64_PREFIX:-}" ]; then
+        sprefix=$FINDROOT_STATIC_ARM64_PREFIX
+    else
+        no_install=""
+        [ "$deps" = no ] && no_install=1
+        sprefix=$(FINDROOT_NO_INSTALL=$no_install sh "$src/tools/build-static-deps.sh" --arch arm64) ||
+            die "tools/build-static-deps.sh --arch arm64 failed"
+    fi
     if [ -f "$src/cmake/Static.cmake" ]; then
         [ -f "$sprefix/lib/libblkid.a" ] ||
             die "no arm64 static libraries in $sprefix (set FINDROOT_STATIC_ARM64_PREFIX)"

@@ -14,7 +14,10 @@
 # Firmware paths: "acpi-" scenarios boot through AAVMF (UEFI, ACPI with a VIOT
 # table, as Incus's aarch64 VMs do); "dt-" ones boot the kernel directly with a
 # device tree (iommu-map on the PCIe host node). A "neg-" prefix boots the same
-# image with findroot=0 and passes only when root does NOT appear.
+# image with findroot=0 and passes only when root does NOT appear. A "static-"
+# prefix boots the same scenario with a static findroot (-f, required) and
+# fails unless the initramfs holds no shared object and no dynamic loader:
+# only busybox (static), findroot, the hook and modules.
 # "detect-" scenarios run findroot diagnose before anything is loaded and check
 # which evidence it reports.
 # Exit: 0 PASS, 1 FAIL, 2 usage, 77 skipped (kernel or tools could not be had).
@@ -35,6 +38,9 @@ dt-blk-uuid-iommu-default-timeout acpi-blk-uuid-noiommu dt-blk-uuid-noiommu
 detect-acpi-iommu detect-dt-iommu detect-dt-noiommu"
 # Scenarios whose negative control proves the bug (the others boot without findroot).
 NEG_OF="acpi-blk-uuid-iommu acpi-scsi-partuuid-rootport-iommu dt-blk-label-iommu"
+# Scenarios booted with the static arm64 findroot too (not listed by -l: they
+# need the static binary; tests/e2e-arm64/CMakeLists.txt registers them).
+STATIC_OF="acpi-blk-uuid-iommu"
 
 FINDROOT=""
 INIT=""
@@ -57,9 +63,11 @@ done
 shift $((OPTIND - 1))
 [ $# = 1 ] || { echo "usage: $0 [-f FINDROOT] [-i INIT] [-x CMDLINE] [-r] SCENARIO" >&2; exit 2; }
 NAME=$1
-BASE=${NAME#neg-}
+STATIC=0
+BASE=${NAME#static-}
+[ "$BASE" != "$NAME" ] && STATIC=1
 NEG=0
-[ "$BASE" != "$NAME" ] && NEG=1
+case $BASE in neg-*) BASE=${BASE#neg-}; NEG=1 ;; esac
 # shellcheck disable=SC2086 # flatten the newlines of the list
 set -- $SCENARIOS
 case " $* " in
@@ -72,6 +80,13 @@ if [ "$NEG" = 1 ]; then
         *) echo "scenario $NAME has no negative control" >&2; exit 2 ;;
     esac
 fi
+if [ "$STATIC" = 1 ]; then
+    case " $STATIC_OF " in
+        *" $BASE "*) [ "$NEG" = 0 ] || { echo "scenario $NAME: no static negative control" >&2; exit 2; } ;;
+        *) echo "scenario $BASE has no static variant" >&2; exit 2 ;;
+    esac
+    [ -n "$FINDROOT" ] || { echo "$NAME needs -f STATIC_FINDROOT" >&2; exit 2; }
+fi
 if [ -n "$FINDROOT" ] && [ ! -x "$FINDROOT" ]; then
     echo "findroot binary $FINDROOT is not executable" >&2
     exit 2
@@ -81,6 +96,15 @@ case $INIT in /* | '') ;; *) INIT="$PWD/$INIT" ;; esac
 
 T_BEGIN=$(date +%s)
 elapsed() { echo $(($(date +%s) - T_BEGIN)); }
+
+if [ "$STATIC" = 1 ]; then
+    hdr=$(_arm64_readelf -lhdW "$FINDROOT" 2>&1)
+    case $hdr in *AArch64*) ;; *) verdict "$NAME" FAIL "$(elapsed)" "findroot-not-aarch64"; exit 1 ;; esac
+    if printf '%s\n' "$hdr" | grep -q -e 'INTERP' -e '(NEEDED)'; then
+        verdict "$NAME" FAIL "$(elapsed)" "findroot-not-static(has-INTERP-or-NEEDED)"
+        exit 1
+    fi
+fi
 
 if ! command -v "$E2E_ARM64_QEMU" >/dev/null 2>&1 || [ ! -r "$AAVMF_CODE" ]; then
     ensure_arm64_tools || { verdict "$NAME" FAIL "$(elapsed)" "arm64-tools-missing(run-tools/cross-arm64.sh---deps)"; exit 77; }
@@ -157,6 +181,17 @@ set --
 if ! mkinitramfs_arm64 "$@" "$W/initrd.img" "$KDIR"; then
     verdict "$NAME" FAIL "$(elapsed)" "initramfs-build-failed"
     exit 1
+fi
+if [ "$STATIC" = 1 ]; then
+    # What a busybox-only image is: no shared object, no loader, anywhere.
+    list=$(gzip -dc "$W/initrd.img" | cpio -it --quiet) || list=""
+    [ -n "$list" ] || { verdict "$NAME" FAIL "$(elapsed)" "initramfs-unreadable"; exit 1; }
+    shared=$(printf '%s\n' "$list" | grep -E '\.so($|\.)|(^|/)ld-(linux|musl)' | tr '\n' ' ')
+    if [ -n "$shared" ]; then
+        verdict "$NAME" FAIL "$(elapsed)" "image-has-shared-objects($(printf '%s' "$shared" | tr ' ' ','))"
+        exit 1
+    fi
+    echo "e2e-arm64: $NAME: image holds busybox, findroot, $(printf '%s\n' "$list" | grep -c '\.ko') modules and no shared objects"
 fi
 if ! { make_rootfs_dir_arm64 "$W/rootdir" "$MARKER" &&
     mkfs_ext4_image "$W/root.ext4" 24 "$W/rootdir" "$FS_LABEL" "$FS_UUID" &&
