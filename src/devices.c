@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +16,76 @@
 #include "log.h"
 #include "sysfs.h"
 
+/* What an entry owns. */
+static void blockdev_release(struct fr_blockdev *d)
+{
+    free(d->syspath);
+    free(d->parts);
+    free(d->id_name);
+    free(d->path_name);
+    d->syspath = d->id_name = d->path_name = NULL;
+    d->parts = NULL;
+}
+
 void fr_devtab_free(struct fr_devtab *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; i < t->n; i++)
+        blockdev_release(&t->v[i]);
     free(t->v);
-    t->v = NULL;
-    t->n = t->cap = 0;
+    free(t->slots);
+    *t = (struct fr_devtab){ 0 };
+}
+
+/* ---- the name index: every add looks its name up ---- */
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Enter v[nindexed .. n) into the index, first growing it (rehashing all)
+ * to keep it at most half full. Entries are never taken out: removed ones
+ * keep their names. Without memory the rest stays unindexed, still found. */
+static void index_entries(struct fr_devtab *t)
+{
+    if (t->n * 2 > t->nslots) {
+        size_t ns = t->nslots ? t->nslots : 64;
+        while (ns < t->n * 2)
+            ns *= 2;
+        unsigned *slots = calloc(ns, sizeof *slots);
+        if (!slots)
+            return;
+        free(t->slots);
+        t->slots = slots;
+        t->nslots = ns;
+        t->nindexed = 0;
+    }
+    for (; t->nindexed < t->n; t->nindexed++) {
+        size_t h = name_hash(t->v[t->nindexed].name) & (t->nslots - 1);
+        while (t->slots[h])
+            h = (h + 1) & (t->nslots - 1);
+        t->slots[h] = (unsigned)t->nindexed + 1;
+    }
 }
 
 int fr_devtab_find(const struct fr_devtab *t, const char *name)
 {
-    for (size_t i = 0; i < t->n; i++)
+    /* Equal names probe on from the first one's slot, so the lowest index
+     * comes first, as in the scan below. */
+    if (t->nslots) {
+        size_t mask = t->nslots - 1;
+        for (size_t h = name_hash(name) & mask; t->slots[h]; h = (h + 1) & mask) {
+            size_t i = t->slots[h] - 1;
+            if (strcmp(t->v[i].name, name) == 0)
+                return (int)i;
+        }
+    }
+    for (size_t i = t->nindexed; i < t->n; i++)
         if (strcmp(t->v[i].name, name) == 0)
             return (int)i;
     return -1;
@@ -250,7 +309,7 @@ static int grow(struct fr_devtab *t)
 int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *name)
 {
     struct fr_blockdev nd;
-    char buf[PATH_MAX];
+    char syspath[PATH_MAX], buf[PATH_MAX];
     int rc;
 
     if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
@@ -259,13 +318,13 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
 
     memset(&nd, 0, sizeof nd);
     memcpy(nd.name, name, strlen(name) + 1);
-    rc = find_syspath(r, name, nd.syspath, sizeof nd.syspath);
+    rc = find_syspath(r, name, syspath, sizeof syspath);
     if (rc < 0) {
         log_debug("block device %s: no sysfs entry (%d)", name, rc);
         return rc;
     }
 
-    rc = read_attr_at(nd.syspath, "dev", buf, sizeof buf);
+    rc = read_attr_at(syspath, "dev", buf, sizeof buf);
     if (rc < 0)
         return rc == -EINVAL ? -EINVAL : -ENOENT;
     if (sscanf(buf, "%u:%u", &nd.major, &nd.minor) != 2) {
@@ -273,14 +332,14 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
         return -EINVAL;
     }
 
-    rc = read_attr_at(nd.syspath, "partition", buf, sizeof buf);
+    rc = read_attr_at(syspath, "partition", buf, sizeof buf);
     if (rc >= 0) {
         nd.partition = true;
         nd.partn = atoi(buf);
-        char *slash = strrchr(nd.syspath, '/');
+        char *slash = strrchr(syspath, '/');
         *slash = '\0';
-        char *dslash = strrchr(nd.syspath, '/');
-        rc = copy_str(nd.disk, sizeof nd.disk, dslash ? dslash + 1 : nd.syspath);
+        char *dslash = strrchr(syspath, '/');
+        rc = copy_str(nd.disk, sizeof nd.disk, dslash ? dslash + 1 : syspath);
         *slash = '/';
         if (rc < 0)
             return rc;
@@ -289,7 +348,7 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
     }
 
     char uev[PATH_MAX];
-    if ((size_t)snprintf(uev, sizeof uev, "%s/uevent", nd.syspath) < sizeof uev &&
+    if ((size_t)snprintf(uev, sizeof uev, "%s/uevent", syspath) < sizeof uev &&
         fr_uevent_file_get(uev, "DEVNAME", buf, sizeof buf) > 0) {
         rc = copy_str(nd.devname, sizeof nd.devname, buf);
     } else {
@@ -303,11 +362,15 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
         return -EINVAL;
     }
 
+    nd.syspath = strdup(syspath);
+    if (!nd.syspath)
+        return -ENOMEM;
     int idx = fr_devtab_find(t, name);
     if (idx >= 0) {
         struct fr_blockdev *o = &t->v[idx];
         /* Same device again (change event, rescan): keep what the probe and
-         * the identification found unless the numbers changed. */
+         * the identification found unless the numbers changed. The disk's
+         * partition entries are read again: the event may be for a new table. */
         if (o->major == nd.major && o->minor == nd.minor && o->partn == nd.partn) {
             memcpy(nd.type, o->type, sizeof nd.type);
             memcpy(nd.usage, o->usage, sizeof nd.usage);
@@ -317,20 +380,25 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
             memcpy(nd.ptuuid, o->ptuuid, sizeof nd.ptuuid);
             memcpy(nd.partuuid, o->partuuid, sizeof nd.partuuid);
             memcpy(nd.partlabel, o->partlabel, sizeof nd.partlabel);
-            memcpy(nd.id_name, o->id_name, sizeof nd.id_name);
-            memcpy(nd.path_name, o->path_name, sizeof nd.path_name);
+            nd.id_name = o->id_name;
+            nd.path_name = o->path_name;
+            o->id_name = o->path_name = NULL;
             nd.probed = o->probed;
             nd.probe_rc = o->probe_rc;
             nd.probe_errno = o->probe_errno;
             memcpy(nd.probe_types, o->probe_types, sizeof nd.probe_types);
         }
+        blockdev_release(o);
         *o = nd;
     } else {
         rc = grow(t);
-        if (rc < 0)
+        if (rc < 0) {
+            free(nd.syspath);
             return rc;
+        }
         idx = (int)t->n++;
         t->v[idx] = nd;
+        index_entries(t);
     }
     ensure_node(r, &t->v[idx]);
     log_debug("block device %s: %u:%u node %s%s%s", name, nd.major, nd.minor, nd.devname,
@@ -365,11 +433,13 @@ static int scan_dir(struct fr_devtab *t, const struct fr_roots *r, const char *r
         count++;
         if (partitions_inside) {
             /* sys/block/DISK/PART directories carry a "partition" file. */
-            DIR *sub = opendir(t->v[rc].syspath);
+            /* A copy: the adds below may move the table. */
+            char syspath[PATH_MAX];
+            if (copy_str(syspath, sizeof syspath, t->v[rc].syspath) < 0)
+                continue;
+            DIR *sub = opendir(syspath);
             if (!sub)
                 continue;
-            char syspath[PATH_MAX];
-            memcpy(syspath, t->v[rc].syspath, sizeof syspath);
             for (struct dirent *pe; (pe = readdir(sub));) {
                 char attr[PATH_MAX];
                 if (pe->d_name[0] == '.')
@@ -924,10 +994,19 @@ static void compose_id(const struct fr_roots *r, const struct fr_blockdev *d,
     (void)d;
 }
 
+/* Replace *dst by a copy of src, NULL for "" (or without memory). */
+static void set_name(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = src[0] ? strdup(src) : NULL;
+}
+
 void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r)
 {
-    char disk_dir[PATH_MAX];
+    char disk_dir[PATH_MAX], id[512], path[512];
 
+    if (!d->syspath)
+        return;
     snprintf(disk_dir, sizeof disk_dir, "%s", d->syspath);
     if (d->partition) {
         /* Partitions take the disk's ID_SERIAL and ID_PATH (IMPORT{parent}). */
@@ -935,8 +1014,10 @@ void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r)
         if (s)
             *s = '\0';
     }
-    compose_id(r, d, disk_dir, d->id_name, sizeof d->id_name);
-    if (compose_path(r, disk_dir, d->path_name, sizeof d->path_name) < 0)
-        d->path_name[0] = '\0';
-    log_debug("block device %s: by-id '%s' by-path '%s'", d->name, d->id_name, d->path_name);
+    compose_id(r, d, disk_dir, id, sizeof id);
+    if (compose_path(r, disk_dir, path, sizeof path) < 0)
+        path[0] = '\0';
+    set_name(&d->id_name, id);
+    set_name(&d->path_name, path);
+    log_debug("block device %s: by-id '%s' by-path '%s'", d->name, id, path);
 }

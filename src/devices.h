@@ -17,10 +17,14 @@ enum fr_probe_result {
     FR_PROBE_AMBIVALENT = 2, /* several superblocks (probe_types): no UUID or label trusted */
 };
 
+/* A disk's partition table entries as fr_probe() read them (probe.c); one
+ * allocation, released with free(). */
+struct fr_partlist;
+
 struct fr_blockdev {
     char name[NAME_MAX + 1];    /* sysfs name, e.g. "vda1" ("!" for "/") */
     char devname[NAME_MAX + 1]; /* node relative to /dev, e.g. "vda1", "cciss/c0d0" */
-    char syspath[PATH_MAX];     /* resolved path under roots->sys */
+    char *syspath;              /* resolved path under roots->sys (the table owns it) */
     unsigned major, minor;
     bool partition;
     int partn;                  /* partition number, 0 for disks */
@@ -35,17 +39,27 @@ struct fr_blockdev {
     char type[64], usage[32], uuid[256], label[256];
     char pttype[32], ptuuid[64];          /* disks: partition table */
     char partuuid[64], partlabel[256];    /* partitions: from the disk's table */
+    /* Disks: the table's entries, read once for the disk and its partitions
+     * (by the disk's probe or by the first partition probed before it);
+     * NULL until then, dropped when the disk is added again. */
+    struct fr_partlist *parts;
 
-    /* Filled by fr_devices_identify(): names without "-partN". */
-    char id_name[512];          /* "virtio-SERIAL", "scsi-...", "" when unknown */
-    char path_name[512];        /* "pci-0000:00:02.0", "pci-...-scsi-0:0:0:0", "" */
+    /* Filled by fr_devices_identify(): names without "-partN", NULL when
+     * unknown; the table owns them. */
+    char *id_name;              /* "virtio-SERIAL", "scsi-..." */
+    char *path_name;            /* "pci-0000:00:02.0", "pci-...-scsi-0:0:0:0" */
 };
 
+/* Tables made by hand (tests) may fill only v, n and cap: fr_devtab_find()
+ * searches entries the name index does not cover one by one. */
 struct fr_devtab {
     struct fr_blockdev *v;
     size_t n, cap;
+    unsigned *slots;            /* name index: open addressing, entry + 1, 0 free */
+    size_t nslots, nindexed;    /* the index covers v[0 .. nindexed) */
 };
 
+/* Frees the entries' strings and partition lists, the index and the array. */
 void fr_devtab_free(struct fr_devtab *t);
 /* Add or refresh one device by sysfs name (as in /sys/class/block/NAME).
  * Creates its node under roots->dev from sysfs "dev" if it has none.
@@ -60,8 +74,10 @@ int fr_devtab_find(const struct fr_devtab *t, const char *name);
 int fr_devnode_path(const struct fr_roots *r, const struct fr_blockdev *d, char *buf, size_t size);
 
 /* Probe with libblkid (superblocks; for disks also the partition table,
- * whose entries are copied to the partitions in t). Returns probe_rc
- * (FR_PROBE_ERROR for an idx out of range). */
+ * whose entries are kept with the disk and copied to its partitions in t;
+ * a partition takes its entry from there, reading the disk's table itself
+ * only when the disk has none). Returns probe_rc (FR_PROBE_ERROR for an
+ * idx out of range). */
 enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r);
 /* The probe result in words for a person: "device vanished (No such file or
  * directory)", "ambivalent superblocks (vfat and ext4)", ... Returns buf. */

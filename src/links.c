@@ -67,6 +67,14 @@ static void add_encoded(struct fr_linkset *out, const char *cat, const char *raw
     add_name(out, cat, enc, "");
 }
 
+/* A by-id or by-path name (NULL: unknown) of the device, else its disk's. */
+static const char *own_or_disk(const char *own, const char *disk)
+{
+    if (own && own[0])
+        return own;
+    return disk ? disk : "";
+}
+
 void fr_link_names(const struct fr_blockdev *d, const struct fr_blockdev *disk,
                    struct fr_linkset *out)
 {
@@ -91,8 +99,8 @@ void fr_link_names(const struct fr_blockdev *d, const struct fr_blockdev *disk,
             add_encoded(out, "by-partlabel", d->partlabel);
     }
     /* by-id and by-path names are already in udev's form (see devices.c). */
-    const char *id = d->id_name[0] ? d->id_name : (disk ? disk->id_name : "");
-    const char *path = d->path_name[0] ? d->path_name : (disk ? disk->path_name : "");
+    const char *id = own_or_disk(d->id_name, disk ? disk->id_name : NULL);
+    const char *path = own_or_disk(d->path_name, disk ? disk->path_name : NULL);
     if (id[0])
         add_name(out, "by-id", id, suffix);
     if (path[0])

@@ -1,10 +1,12 @@
 /* What libblkid finds on a device: filesystem TYPE/USAGE/UUID/LABEL, and for
- * disks the partition table, whose entries (PARTUUID, PARTLABEL) are copied
- * to the partitions in the table. One probe object serves every device. */
+ * disks the partition table, whose entries (PARTUUID, PARTLABEL) are kept
+ * with the disk and copied to its partitions in the table. One probe object
+ * serves every device. */
 #include <blkid/blkid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,58 +56,119 @@ static int set_device(int fd)
     return 0;
 }
 
-/* Copy partition entry values from the partition list of the probed disk
- * into table entries of that disk: all of them (only == NULL) or one. */
-static void copy_partitions(struct fr_devtab *t, const struct fr_blockdev *disk,
-                            struct fr_blockdev *only)
+/* One partition table entry, what the kernel's PARTUUID= and udev's
+ * by-partuuid/by-partlabel need: the number, the UUID and (GPT) the name. */
+struct fr_partentry {
+    int partno;
+    const char *uuid, *name; /* "" when the table has none */
+};
+
+struct fr_partlist {
+    bool fresh; /* read for a partition since the disk's last probe */
+    size_t n;
+    struct fr_partentry e[]; /* then the strings */
+};
+
+/* The entries of the partition table on the device set in probe: one
+ * binary read of the partition chain. NULL when there is no table (or no
+ * memory: the next partition reads it again). */
+static struct fr_partlist *read_partitions(void)
 {
     blkid_partlist ls = blkid_probe_get_partitions(probe);
     if (!ls)
-        return;
+        return NULL;
     blkid_parttable tab = blkid_partlist_get_table(ls);
     const char *pttype = tab ? blkid_parttable_get_type(tab) : NULL;
+    /* Names only from GPT, where the kernel's PARTLABEL= finds them. */
     bool gpt = pttype && strcmp(pttype, "gpt") == 0;
     int n = blkid_partlist_numof_partitions(ls);
+    size_t count = n > 0 ? (size_t)n : 0, bytes = 0;
 
-    for (size_t i = 0; i < t->n; i++) {
-        struct fr_blockdev *p = &t->v[i];
-        if (!p->partition || strcmp(p->disk, disk->name) != 0 || (only && p != only))
+    for (int k = 0; k < n; k++) {
+        blkid_partition par = blkid_partlist_get_partition(ls, k);
+        const char *u = par ? blkid_partition_get_uuid(par) : NULL;
+        const char *nm = par && gpt ? blkid_partition_get_name(par) : NULL;
+        bytes += (u ? strlen(u) : 0) + (nm ? strlen(nm) : 0) + 2;
+    }
+    struct fr_partlist *pl = malloc(sizeof *pl + count * sizeof pl->e[0] + bytes);
+    if (!pl)
+        return NULL;
+    char *s = (char *)&pl->e[count];
+    pl->fresh = false;
+    pl->n = 0;
+    for (int k = 0; k < n; k++) {
+        blkid_partition par = blkid_partlist_get_partition(ls, k);
+        if (!par)
             continue;
-        p->partuuid[0] = p->partlabel[0] = '\0';
-        for (int k = 0; k < n; k++) {
-            blkid_partition par = blkid_partlist_get_partition(ls, k);
-            if (!par || blkid_partition_get_partno(par) != p->partn)
-                continue;
-            const char *u = blkid_partition_get_uuid(par);
-            const char *nm = gpt ? blkid_partition_get_name(par) : NULL;
-            if (u)
-                snprintf(p->partuuid, sizeof p->partuuid, "%s", u);
-            if (nm)
-                snprintf(p->partlabel, sizeof p->partlabel, "%s", nm);
-            break;
-        }
+        const char *u = blkid_partition_get_uuid(par);
+        const char *nm = gpt ? blkid_partition_get_name(par) : NULL;
+        struct fr_partentry *e = &pl->e[pl->n++];
+        e->partno = blkid_partition_get_partno(par);
+        e->uuid = s;
+        s = stpcpy(s, u ? u : "") + 1;
+        e->name = s;
+        s = stpcpy(s, nm ? nm : "") + 1;
+    }
+    return pl;
+}
+
+/* Partition p's PARTUUID and PARTLABEL from its disk's entries. */
+static void copy_entry(struct fr_blockdev *p, const struct fr_partlist *pl)
+{
+    p->partuuid[0] = p->partlabel[0] = '\0';
+    for (size_t k = 0; k < pl->n; k++) {
+        if (pl->e[k].partno != p->partn)
+            continue;
+        snprintf(p->partuuid, sizeof p->partuuid, "%s", pl->e[k].uuid);
+        snprintf(p->partlabel, sizeof p->partlabel, "%s", pl->e[k].name);
+        break;
     }
 }
 
-/* A partition's PARTUUID/PARTLABEL live in its disk's table. Read that
- * table ourselves instead of letting libblkid look for the whole disk
- * through /sys, which fixture trees do not have. */
-static void probe_parent_table(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
+/* A partition's PARTUUID/PARTLABEL live in its disk's table: the entries
+ * the disk's probe read, or when it has none (not probed yet, failed, found
+ * no table), read now and kept there for its other partitions. We open the
+ * disk ourselves instead of letting libblkid look for it through /sys,
+ * which fixture trees do not have. */
+static void partition_entry(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
 {
     int di = fr_devtab_find(t, t->v[idx].disk);
     if (di < 0 || t->v[di].removed)
         return;
-    int fd = open_node(r, &t->v[di]);
-    if (fd < 0) {
-        log_debug_errno(fd, "partition table of %s: cannot open", t->v[di].devname);
+    struct fr_blockdev *disk = &t->v[di];
+    if (!disk->parts) {
+        int fd = open_node(r, disk);
+        if (fd < 0) {
+            log_debug_errno(fd, "partition table of %s: cannot open", disk->devname);
+            return;
+        }
+        if (set_device(fd) == 0) {
+            blkid_probe_enable_superblocks(probe, 0);
+            blkid_probe_enable_partitions(probe, 1);
+            disk->parts = read_partitions();
+            if (disk->parts)
+                disk->parts->fresh = true;
+        }
+        close(fd);
+        if (!disk->parts)
+            return;
+    }
+    copy_entry(&t->v[idx], disk->parts);
+}
+
+/* A disk's probe found a table: its entries to each partition of it. */
+static void disk_entries(struct fr_devtab *t, struct fr_blockdev *disk)
+{
+    /* Read for one of its partitions since the last probe: the same table. */
+    if (!disk->parts)
+        disk->parts = read_partitions();
+    if (!disk->parts)
         return;
+    for (size_t i = 0; i < t->n; i++) {
+        struct fr_blockdev *p = &t->v[i];
+        if (p->partition && strcmp(p->disk, disk->name) == 0)
+            copy_entry(p, disk->parts);
     }
-    if (set_device(fd) == 0) {
-        blkid_probe_enable_superblocks(probe, 0);
-        blkid_probe_enable_partitions(probe, 1);
-        copy_partitions(t, &t->v[di], &t->v[idx]);
-    }
-    close(fd);
 }
 
 /* After an ambivalent safe probe: which superblocks, one blkid_do_probe()
@@ -139,6 +202,8 @@ static enum fr_probe_result failed(struct fr_blockdev *d, int err, const char *w
 {
     d->probed = true;
     d->probe_errno = -err;
+    free(d->parts); /* its partitions read the table again, if they can */
+    d->parts = NULL;
     d->probe_rc = err == -ENOENT || err == -ENXIO || err == -ENODEV ? FR_PROBE_GONE
                                                                     : FR_PROBE_ERROR;
     /* A device that went away between the event and now is normal. */
@@ -157,6 +222,10 @@ enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_r
     d->type[0] = d->usage[0] = d->uuid[0] = d->label[0] = '\0';
     d->pttype[0] = d->ptuuid[0] = d->probe_types[0] = '\0';
     d->probe_errno = 0;
+    if (d->parts && !d->parts->fresh) {
+        free(d->parts); /* from an earlier probe: read the table again */
+        d->parts = NULL;
+    }
 
     fd = open_node(r, d);
     if (fd < 0)
@@ -202,11 +271,13 @@ enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_r
     d->probed = true;
 
     if (!d->partition && d->pttype[0])
-        copy_partitions(t, d, NULL);
+        disk_entries(t, d);
+    if (d->parts)
+        d->parts->fresh = false;
     close(fd);
 
     if (d->partition)
-        probe_parent_table(t, idx, r);
+        partition_entry(t, idx, r);
     log_debug("probe %s: rc=%d type=%s usage=%s uuid=%s label=%s pttype=%s partuuid=%s", d->devname,
               d->probe_rc, d->type, d->usage, d->uuid, d->label, d->pttype, t->v[idx].partuuid);
     return d->probe_rc;

@@ -186,6 +186,105 @@ static void test_probe(void)
     CHECK_STR(tab.v[i].partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
 }
 
+/* Each disk's table is read once and kept with the disk: its partitions
+ * take their entries from there until the disk is added or probed again. */
+static void test_partition_entries(void)
+{
+    static const char *const uuid1 = "aaaaaaaa-0000-4000-8000-000000000001";
+    static const char *const other = "bbbbbbbb-0000-4000-8000-000000000001";
+    static const char *const sfdisk = "sfdisk -q --no-reread --no-tell-kernel --part-uuid '%s/vda' 1 %s";
+    int disk = fr_devtab_find(&tab, "vda"), p1 = fr_devtab_find(&tab, "vda1");
+    int p2 = fr_devtab_find(&tab, "vda2");
+
+    CHECK(disk >= 0 && p1 >= 0 && p2 >= 0);
+    if (disk < 0 || p1 < 0 || p2 < 0)
+        return;
+    CHECK_INT(run(sfdisk, roots.dev, other), 0);
+    fr_probe(&tab, (size_t)p1, &roots);
+    CHECK_STR(tab.v[p1].partuuid, uuid1); /* the entries the disk's probe read */
+    CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_OK); /* reads it again */
+    CHECK_STR(tab.v[p1].partuuid, other);
+    CHECK_STR(tab.v[p2].partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
+
+    /* A change event for the disk: the first partition probed before it
+     * reads the table, and the disk's probe keeps what it read. */
+    CHECK_INT(run(sfdisk, roots.dev, uuid1), 0);
+    CHECK_INT(fr_devtab_add(&tab, &roots, "vda"), disk);
+    fr_probe(&tab, (size_t)p1, &roots);
+    CHECK_STR(tab.v[p1].partuuid, uuid1);
+    tab.v[p2].partlabel[0] = '\0';
+    CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_OK);
+    CHECK_STR(tab.v[disk].pttype, "gpt");
+    CHECK_STR(tab.v[p2].partlabel, "data/x \xc3\xa9");
+
+    /* The disk unreadable or removed: its partitions keep what they have. */
+    CHECK_INT(run("mv '%s/vda' '%s/vda.away'", roots.dev, roots.dev), 0);
+    CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_GONE);
+    CHECK_INT(fr_probe(&tab, (size_t)p1, &roots), FR_PROBE_OK);
+    CHECK_STR(tab.v[p1].partuuid, uuid1);
+    CHECK_STR(tab.v[p1].partlabel, "my root");
+    CHECK_INT(run("mv '%s/vda.away' '%s/vda'", roots.dev, roots.dev), 0);
+    fr_devtab_remove(&tab, "vda");
+    tab.v[p1].partlabel[0] = '\0';
+    fr_probe(&tab, (size_t)p1, &roots);
+    CHECK_STR(tab.v[p1].partlabel, "");
+    CHECK_INT(fr_devtab_add(&tab, &roots, "vda"), disk);
+    fr_probe(&tab, (size_t)p1, &roots);
+    CHECK_STR(tab.v[p1].partlabel, "my root");
+    CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_OK);
+    CHECK_STR(tab.v[disk].ptuuid, "12345678-1234-4321-8765-123456789abc");
+}
+
+/* The name index on a table of many devices, growing past its first size,
+ * and entries appended by hand (as tests do), which it does not cover. */
+static void test_index(void)
+{
+    struct fr_roots r;
+    struct fr_devtab t = { 0 };
+    char name[32];
+    int n = 200;
+
+    memset(&r, 0, sizeof r);
+    snprintf(r.sys, sizeof r.sys, "%s/many/sys", root);
+    snprintf(r.dev, sizeof r.dev, "%s/many/dev", root);
+    CHECK_INT(run("mkdir '%s/many' && cd '%s/many' && mkdir -p sys/class/block dev && "
+                  "mkdir -p $(seq -f sys/devices/virtual/block/ram%%g 0 199) && "
+                  "for i in $(seq 0 199); do echo 1:$i >sys/devices/virtual/block/ram$i/dev; done && "
+                  "ln -s -t sys/class/block $(seq -f ../../devices/virtual/block/ram%%g 0 199)",
+                  root, root),
+              0);
+    CHECK_INT(fr_devtab_scan(&t, &r), n);
+    CHECK_INT(t.n, n);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "ram%d", i);
+        int k = fr_devtab_find(&t, name);
+        CHECK(k >= 0 && t.v[k].minor == (unsigned)i && strcmp(t.v[k].name, name) == 0);
+    }
+    CHECK_INT(fr_devtab_find(&t, "ram200"), -1);
+    CHECK_INT(fr_devtab_find(&t, ""), -1);
+    CHECK_INT(fr_devtab_scan(&t, &r), n); /* a rescan adds nothing */
+    CHECK_INT(t.n, n);
+
+    struct fr_blockdev *v = realloc(t.v, (t.n + 2) * sizeof *v);
+    CHECK(v != NULL);
+    if (!v) {
+        fr_devtab_free(&t);
+        return;
+    }
+    t.v = v;
+    t.cap = t.n + 2;
+    memset(&t.v[t.n], 0, 2 * sizeof *v);
+    snprintf(t.v[t.n].name, sizeof t.v[t.n].name, "by-hand");
+    snprintf(t.v[t.n + 1].name, sizeof t.v[t.n + 1].name, "ram7");
+    t.n += 2;
+    CHECK_INT(fr_devtab_find(&t, "by-hand"), n);
+    CHECK_STR(t.v[fr_devtab_find(&t, "ram7")].name, "ram7");
+    CHECK(fr_devtab_find(&t, "ram7") < n); /* the first of equal names */
+    CHECK_INT(fr_devtab_add(&t, &r, "ram150"), fr_devtab_find(&t, "ram150"));
+    fr_devtab_free(&t);
+    CHECK(t.v == NULL && t.n == 0 && t.slots == NULL);
+}
+
 /* fr_diagnose() on the table, as text or JSON; free() the result. */
 static char *diagnosis(bool json)
 {
@@ -246,17 +345,17 @@ static void test_identify(void)
     CHECK_STR(dev("vda1")->id_name, "virtio-fr-serial-1");
     CHECK_STR(dev("vda")->path_name, "pci-0000:00:02.0");
     CHECK_STR(dev("vda2")->path_name, "pci-0000:00:02.0");
-    CHECK_STR(dev("vdb")->id_name, "");
+    CHECK(dev("vdb")->id_name == NULL);
     CHECK_STR(dev("vdc")->id_name, "virtio-corrupt"); /* udev splits SYMLINK at spaces */
     CHECK_STR(dev("sda")->path_name, "pci-0000:00:05.0-scsi-0:0:0:0");
     CHECK_STR(dev("sdb")->path_name, "pci-0000:00:1f.2-ata-3.0");
     CHECK_STR(dev("nvme0n1")->path_name, "pci-0000:00:04.0-nvme-1");
     CHECK_STR(dev("nvme0n1")->id_name, "nvme-QEMU_NVMe_Ctrl_deadbeef");
-    CHECK_STR(dev("xx!d0")->path_name, ""); /* virtual */
+    CHECK(dev("xx!d0")->path_name == NULL); /* virtual */
     CHECK_STR(dev("sda")->id_name, "scsi-0QEMU_QEMU_HARDDISK_drive-scsi0-0-0-0");
     CHECK_STR(dev("sdc")->id_name, "scsi-36001405abcdef0123456789abcdef012");
     CHECK_STR(dev("sdc")->path_name, "pci-0000:00:05.0-scsi-0:0:1:0");
-    CHECK_STR(dev("sdb")->id_name, ""); /* ATA: ata_id needs the device */
+    CHECK(dev("sdb")->id_name == NULL); /* ATA: ata_id needs the device */
 }
 
 static void test_links(void)
@@ -395,10 +494,12 @@ int main(void)
 
     test_scan();
     test_probe();
+    test_partition_entries();
     test_probe_vanished();
     test_identify();
     test_links();
     test_resolve();
+    test_index();
 
     fr_devtab_free(&tab);
     fr_probe_cleanup();

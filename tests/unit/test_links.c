@@ -71,8 +71,8 @@ static void test_names(void)
     struct fr_blockdev p1 = mkdev("vda1", 252, 1, 1);
 
     snprintf(disk.pttype, sizeof disk.pttype, "gpt");
-    snprintf(disk.id_name, sizeof disk.id_name, "virtio-SER1");
-    snprintf(disk.path_name, sizeof disk.path_name, "pci-0000:00:02.0");
+    disk.id_name = (char *)"virtio-SER1"; /* the table would own copies */
+    disk.path_name = (char *)"pci-0000:00:02.0";
     fr_link_names(&disk, &disk, &s);
     CHECK_INT(s.n, 2);
     CHECK(has(&s, "by-id/virtio-SER1"));
@@ -137,7 +137,7 @@ static void test_targets(void)
 static void test_choice(void)
 {
     struct fr_blockdev v[3];
-    struct fr_devtab t = { v, 3, 3 };
+    struct fr_devtab t = { .v = v, .n = 3, .cap = 3 };
     int n = 0;
 
     v[0] = mkdev("vdb", 252, 16, 0);
@@ -164,7 +164,7 @@ static void test_sync(void)
     char *root = mkdtemp(tmpl);
     struct fr_roots r;
     struct fr_blockdev v[2];
-    struct fr_devtab t = { v, 2, 2 };
+    struct fr_devtab t = { .v = v, .n = 2, .cap = 2 };
     char p[PATH_MAX + 64], buf[PATH_MAX];
     ssize_t n;
 
