@@ -120,6 +120,12 @@ case " $* " in
 	echo "static dependencies: building in the background ($logdir/static-deps.log)"
 	;;
 esac
+case " $* " in
+*" arm64 "*)
+	sh "$repo/tools/build-static-deps.sh" --arch arm64 > "$logdir/static-deps-arm64.log" 2>&1 &
+	echo "arm64 static dependencies: building in the background ($logdir/static-deps-arm64.log)"
+	;;
+esac
 # the build stage configures $out, which the later stages need
 case " $* " in *" build "*) ;; *) [ -f "$out/CMakeCache.txt" ] || set -- build "$@" ;; esac
 for s in "$@"; do
