@@ -45,23 +45,23 @@ install_packages() {
 
 # run_ctest NAME ctest-args...: fails on a failed or skipped test
 run_ctest() {
-	name=$1
+	ct_name=$1
 	shift
-	log=$logdir/$name.log
-	rcf=$logdir/$name.rc
+	log=$logdir/$ct_name.log
+	rcf=$logdir/$ct_name.rc
 	{ ctest --output-on-failure -j"$jobs" "$@"; echo $? > "$rcf"; } 2>&1 | tee "$log"
 	rc=$(cat "$rcf")
 	if grep -Eq '\*\*\*Skipped|Not Run|No tests were found' "$log"; then
-		echo "run-all: $name: skipped or missing tests count as failures" >&2
+		echo "run-all: $ct_name: skipped or missing tests count as failures" >&2
 		rc=1
 	fi
 	return "$rc"
 }
 
 stage() {
-	name=$1
+	st_name=$1
 	shift
-	say "$name"
+	say "$st_name"
 	t0=$(date +%s)
 	if "$@"; then
 		verdict=ok
@@ -69,7 +69,7 @@ stage() {
 		verdict=FAILED
 		failed=1
 	fi
-	summary="$summary$(printf '%-14s %-7s %5d s' "$name" "$verdict" $(($(date +%s) - t0)))
+	summary="$summary$(printf '%-14s %-7s %5d s' "$st_name" "$verdict" $(($(date +%s) - t0)))
 "
 }
 
