@@ -94,6 +94,25 @@ static bool parse_seconds(const char *s, double *out)
     return true;
 }
 
+/* After getopt_long returned '?' or ':' (opterr off). An unknown short
+ * option is in optopt, and may sit inside a cluster ("-vx") that optind
+ * has not passed yet; long options and missing values have been passed. */
+static void bad_option(int c, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+    if (c == ':') {
+        log_error("option '%.*s' needs a value; try 'findroot --help'",
+                  (int)strcspn(arg, "="), arg);
+    } else if (optopt > 0 && optopt < 0x80 && !strchr("tvqhV", optopt)) {
+        log_error("unknown option '-%c'; try 'findroot --help'", optopt);
+    } else {
+        /* Unknown, ambiguous ("--no"), or given a value it does not take. */
+        log_error("unknown or misused option '%.*s'; try 'findroot --help'",
+                  (int)strcspn(arg, "="), arg);
+    }
+}
+
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
 {
@@ -121,7 +140,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
     char *field = NULL;
     size_t fsize = 0;
 
-    while ((c = getopt_long(argc, argv, "t:vqhV", opts, NULL)) != -1) {
+    /* getopt's own messages are two lines (its complaint, then ours) and
+     * carry argv[0]: the contract promises one "findroot: " line. */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":t:vqhV", opts, NULL)) != -1) {
         switch (c) {
         case 't':
             if (!parse_seconds(optarg, &a->timeout)) {
@@ -181,7 +203,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
             a->test_socket = optarg;
             break;
         default:
-            fprintf(stderr, "Try 'findroot --help'.\n");
+            bad_option(c, argv);
             return EXIT_USAGE;
         }
         if (field) {
@@ -244,6 +266,7 @@ static int cmd_links(const struct fr_roots *r)
     }
     int k = fr_links_sync(&t, r);
     fr_devtab_free(&t);
+    fr_probe_cleanup();
     if (k < 0) {
         log_error_errno(k, "cannot create links in %s/disk", r->dev);
         return EXIT_ENV;
@@ -289,7 +312,9 @@ int main(int argc, char **argv)
     fr_roots_finish(&r);
     read_cmdline(&r, &c);
 
-    int level = FR_LOG_WARNING + a.verbosity;
+    /* As --help says: -v adds the info messages (found after, would load,
+     * links made), -vv the debug ones. */
+    int level = a.verbosity > 0 ? FR_LOG_NOTICE + a.verbosity : FR_LOG_WARNING;
     if (c.debug)
         level = FR_LOG_DEBUG;
     if (a.verbosity < 0)
@@ -361,6 +386,9 @@ int main(int argc, char **argv)
 out:
     fr_modules_free(m);
     fr_devtab_free(&t);
+    /* The probe lives across calls; freed here so leak checkers see
+     * a clean exit. */
+    fr_probe_cleanup();
     fr_log_close();
     return ret;
 }

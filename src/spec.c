@@ -213,8 +213,24 @@ static int parse_devnum(struct fr_spec *out, const char *v, char *err, size_t er
     return 0;
 }
 
+/* root=LABEL="my disk": the kernel drops only quotes that open the value, so
+ * LABEL="my disk" arrives with its quotes. libblkid's tag parser and
+ * systemd drop one enclosing pair of " or ', and so do we. */
+static const char *unquote(const char *v, char *buf, size_t size)
+{
+    size_t n = strlen(v);
+
+    if (n < 2 || (v[0] != '"' && v[0] != '\'') || v[n - 1] != v[0] || n - 2 >= size)
+        return v;
+    memcpy(buf, v + 1, n - 2);
+    buf[n - 2] = '\0';
+    return buf;
+}
+
 int fr_spec_parse(const char *text, struct fr_spec *out, char *err, size_t errlen)
 {
+    char uq[FR_SPEC_VALUE_MAX];
+
     if (err && errlen)
         err[0] = '\0';
     memset(out, 0, sizeof(*out));
@@ -224,19 +240,19 @@ int fr_spec_parse(const char *text, struct fr_spec *out, char *err, size_t errle
     /* Prefixes are case sensitive, as in the kernel and blkid. */
     if (strncmp(text, "UUID=", 5) == 0) {
         out->kind = FR_SPEC_UUID;
-        return parse_uuid(out, "UUID", text + 5, err, errlen);
+        return parse_uuid(out, "UUID", unquote(text + 5, uq, sizeof(uq)), err, errlen);
     }
     if (strncmp(text, "PARTUUID=", 9) == 0) {
         out->kind = FR_SPEC_PARTUUID;
-        return parse_partuuid(out, text + 9, err, errlen);
+        return parse_partuuid(out, unquote(text + 9, uq, sizeof(uq)), err, errlen);
     }
     if (strncmp(text, "LABEL=", 6) == 0) {
         out->kind = FR_SPEC_LABEL;
-        return parse_label(out, "LABEL", text + 6, err, errlen);
+        return parse_label(out, "LABEL", unquote(text + 6, uq, sizeof(uq)), err, errlen);
     }
     if (strncmp(text, "PARTLABEL=", 10) == 0) {
         out->kind = FR_SPEC_PARTLABEL;
-        return parse_label(out, "PARTLABEL", text + 10, err, errlen);
+        return parse_label(out, "PARTLABEL", unquote(text + 10, uq, sizeof(uq)), err, errlen);
     }
     if (strncmp(text, "/dev/", 5) == 0) {
         out->kind = FR_SPEC_PATH;

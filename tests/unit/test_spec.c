@@ -77,6 +77,24 @@ static void test_tags(void)
     CHECK_INT(ok("LABEL= ", &s), 0);
     CHECK_INT(ok("LABEL=UUID=x", &s), 0);
     CHECK_STR(s.value, "UUID=x");
+    /* root=LABEL="my disk" reaches us with its quotes (the kernel only
+     * drops a quote opening the value): one enclosing pair goes, as in
+     * blkid_parse_tag_string() and systemd. */
+    static const struct {
+        const char *text, *value;
+    } quoted[] = {
+        {"LABEL=\"my disk\"", "my disk"}, {"PARTLABEL='data/x'", "data/x"},
+        {"UUID=\"1234-ABCD\"", "1234-ABCD"}, {"PARTUUID=\"abcd\"", "abcd"},
+        {"LABEL=\"\"x\"\"", "\"x\""},     {"LABEL=\"unbalanced", "\"unbalanced"},
+        {"LABEL=\"mixed'", "\"mixed'"},     {"LABEL=\"", "\""},
+    };
+    for (size_t i = 0; i < sizeof(quoted) / sizeof(quoted[0]); i++) {
+        CHECK_INT(ok(quoted[i].text, &s), 0);
+        CHECK_STR(s.value, quoted[i].value);
+    }
+    BAD("LABEL=\"\"");
+    BAD("UUID=''");
+    BAD("UUID=\"12 34\"");
 
     CHECK_INT(ok("PARTLABEL=EFI system partition", &s), 0);
     CHECK_INT(s.kind, FR_SPEC_PARTLABEL);
