@@ -97,9 +97,14 @@ static bool parse_seconds(const char *s, double *out)
 /* After getopt_long returned '?' or ':' (opterr off). An unknown short
  * option is in optopt, and may sit inside a cluster ("-vx") that optind
  * has not passed yet; long options and missing values have been passed. */
-static void bad_option(int c, char **argv)
+static void bad_option(int c, int argc, char **argv)
 {
-    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    /* musl leaves optind past argc when a value is missing at the end */
+    const char *arg = optind > 0 && optind <= argc && argv[optind - 1] ? argv[optind - 1] : "";
+    char shortopt[3] = {'-', optopt > 0 && optopt < 0x80 ? (char)optopt : '?', '\0'};
+
+    if (arg[0] != '-')
+        arg = shortopt;
 
     if (c == ':') {
         log_error("option '%.*s' needs a value; try 'findroot --help'",
@@ -203,7 +208,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
             a->test_socket = optarg;
             break;
         default:
-            bad_option(c, argv);
+            bad_option(c, argc, argv);
             return EXIT_USAGE;
         }
         if (field) {
