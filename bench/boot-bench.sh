@@ -12,7 +12,8 @@
 # and the ratio findroot/oracle (medians). The runs are interleaved so that a
 # change in machine load hits the three strategies alike.
 #
-# usage: bench/boot-bench.sh [-n RUNS] [-f FINDROOT] [-o FILE.md] [SCENARIO...]
+# usage: bench/boot-bench.sh [-n RUNS] [-f FINDROOT] [-s STATIC_FINDROOT] [-o FILE.md] [SCENARIO...]
+#   -s     also boot the static build (busybox-only image) as a fourth strategy
 #   defaults: 5 runs, build/findroot, scenarios blk-uuid-iommu scsi-label-rootport-iommu
 #   FILE.md gets the Markdown table with the machine and kernel (docs/BENCHMARK.md)
 
@@ -29,11 +30,13 @@ ORACLE="$REPO/tests/e2e/oracle-init.sh"
 RUNS=5
 FINDROOT="$REPO/build/findroot"
 OUT=""
-while getopts n:f:o: opt; do
+STATIC=""
+while getopts n:f:s:o: opt; do
     case $opt in
         n) RUNS=$OPTARG ;;
         f) FINDROOT=$OPTARG ;;
         o) OUT=$OPTARG ;;
+        s) STATIC=$OPTARG ;;
         *) exit 2 ;;
     esac
 done
@@ -66,6 +69,7 @@ boot() {
     strat=$2
     case $strat in
         findroot) line=$(sh "$RUN" -r -f "$FINDROOT" "$scen" 2>/dev/null | grep '^E2E ') ;;
+        static) line=$(sh "$RUN" -r -f "$STATIC" "$scen" 2>/dev/null | grep '^E2E ') ;;
         shell) line=$(sh "$RUN" -r -f "$FINDROOT" "neg-$scen" 2>/dev/null | grep '^E2E ') ;;
         oracle) line=$(sh "$RUN" -r -i "$ORACLE" -x "oracle.modules=$(oracle_modules "$scen")" "$scen" 2>/dev/null | grep '^E2E ') ;;
     esac
@@ -86,7 +90,7 @@ boot() {
 i=1
 while [ "$i" -le "$RUNS" ]; do
     for s in $SCENARIOS; do
-        for strat in findroot oracle shell; do
+        for strat in findroot ${STATIC:+static} oracle shell; do
             boot "$s" "$strat"
         done
     done
@@ -109,8 +113,13 @@ stats() {
 }
 
 table() {
-    echo "| scenario | findroot: median (min-max) | oracle: median (min-max) | findroot/oracle | shell approach |"
-    echo "|---|---|---|---|---|"
+    if [ -n "$STATIC" ]; then
+        echo "| scenario | findroot: median (min-max) | oracle: median (min-max) | findroot/oracle | static findroot, /oracle | shell approach |"
+        echo "|---|---|---|---|---|---|"
+    else
+        echo "| scenario | findroot: median (min-max) | oracle: median (min-max) | findroot/oracle | shell approach |"
+        echo "|---|---|---|---|---|"
+    fi
     for s in $SCENARIOS; do
         # shellcheck disable=SC2046 # split the stats fields
         set -- $(stats "$s" findroot)
@@ -125,7 +134,14 @@ table() {
             *) sh_line="$1 s ($2-$3), $4 runs, $5" ;;
         esac
         ratio=$(awk -v a="$fr_med" -v b="$or_med" 'BEGIN { if (b + 0 > 0 && a != "-") printf "%.2fx", a / b; else print "-" }')
-        echo "| $s | $fr_line | $or_line | $ratio | $sh_line |"
+        if [ -n "$STATIC" ]; then
+            # shellcheck disable=SC2046
+            set -- $(stats "$s" static)
+            st_ratio=$(awk -v a="$1" -v b="$or_med" 'BEGIN { if (b + 0 > 0 && a != "-") printf "%.2fx", a / b; else print "-" }')
+            echo "| $s | $fr_line | $or_line | $ratio | $1 s ($2-$3), $4 runs, $5: $st_ratio | $sh_line |"
+        else
+            echo "| $s | $fr_line | $or_line | $ratio | $sh_line |"
+        fi
     done
 }
 
@@ -141,6 +157,19 @@ report() {
     echo "- machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), QEMU $($E2E_QEMU --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG (-M q35 -smp 1 -m 512, no KVM)"
     echo "- kernel: $KREL ($(basename "$KDIR")), modules .ko.xz as shipped"
     echo "- findroot: $("$FINDROOT" --version 2>&1 | head -n 1), $(file -b "$FINDROOT" 2>/dev/null | cut -d, -f1-2), tree at $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); busybox $(busybox 2>&1 | sed -n '1s/BusyBox \(v[^ ]*\).*/\1/p')"
+    if [ -n "$STATIC" ]; then
+        echo "- static findroot: $(file -b "$STATIC" 2>/dev/null | cut -d, -f1-2); busybox-only image (no shared libraries)"
+    fi
+    echo "- sizes:"
+    echo
+    echo '```'
+    if [ -n "$STATIC" ]; then
+        sh "$REPO/tests/static/sizes.sh" "$STATIC" "$FINDROOT" 2>&1
+    else
+        echo "size: dynamic findroot $(wc -c < "$FINDROOT") bytes as built (give -s for the static one)"
+    fi
+    echo '```'
+    echo
     echo "- runs: $RUNS per strategy and scenario, interleaved; wall time $((T1 - T0)) s; load average before $LOAD_BEFORE, after $LOAD_AFTER"
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
