@@ -118,7 +118,7 @@ ensure_packages() {
 }
 
 ensure_e2e_tools() {
-    ensure_packages qemu-system-x86 busybox-static e2fsprogs gdisk ovmf kmod cpio xz-utils zstd util-linux
+    ensure_packages qemu-system-x86 busybox-static e2fsprogs gdisk ovmf kmod cpio xz-utils zstd util-linux socat
 }
 
 # Newest package matching an extended regex, by version-aware sort of names.
