@@ -488,10 +488,65 @@ static void node_of(const struct facts *f, const struct fr_blockdev *d, char *bu
         copy(buf, size, d->devname);
 }
 
+/* Every piece of the plain report is written through here: labels, serials,
+ * modaliases, the spec and paths come from disks, sysfs and the command
+ * line, and a control byte in one must neither break a line nor reach the
+ * terminal raw. The result is escaped as log lines are (\xHH), except for
+ * the newlines that begin and end fmt itself. */
+__attribute__((format(printf, 2, 3))) static void say(FILE *out, const char *fmt, ...)
+{
+    char small[512], small_esc[4 * sizeof(small)], *line = small, *esc = small_esc;
+    size_t len, lead, trail, flen = strlen(fmt);
+    bool cut = false;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    len = (size_t)n;
+    if (len >= sizeof(small)) {
+        line = malloc(len + 1);
+        esc = malloc(4 * len + 1);
+        if (line && esc) {
+            va_start(ap, fmt);
+            vsnprintf(line, len + 1, fmt, ap);
+            va_end(ap);
+        } else {
+            /* No memory: the line cut short, fmt's final newline with it. */
+            free(line);
+            free(esc);
+            line = small;
+            esc = small_esc;
+            len = sizeof(small) - 1;
+            cut = true;
+        }
+    }
+    lead = strspn(fmt, "\n");
+    if (lead > len)
+        lead = len;
+    trail = flen > lead && fmt[flen - 1] == '\n';
+    if (trail && !cut && len > lead)
+        line[--len] = '\0';
+    /* 4 * len + 1: what any len bytes need escaped; esc holds that. */
+    fr_log_escape(line + lead, esc, 4 * len + 1);
+    for (size_t i = 0; i < lead; i++)
+        fputc('\n', out);
+    fputs(esc, out);
+    if (trail)
+        fputc('\n', out);
+    if (line != small) {
+        free(line);
+        free(esc);
+    }
+}
+
 static void text_tag(FILE *out, const char *tag, const char *value)
 {
     if (value && value[0])
-        fprintf(out, " %s=\"%s\"", tag, value);
+        say(out, " %s=\"%s\"", tag, value);
 }
 
 static void write_text(const struct facts *f, FILE *out)
@@ -499,69 +554,69 @@ static void write_text(const struct facts *f, FILE *out)
     const struct fr_iommu *io = &f->io;
     char node[PATH_MAX];
 
-    fprintf(out, "findroot diagnosis\n");
-    fprintf(out, "  kernel:       %s\n", f->r->release[0] ? f->r->release : "(unknown)");
-    fprintf(out, "  root wanted:  %s\n",
+    say(out, "findroot diagnosis\n");
+    say(out, "  kernel:       %s\n", f->r->release[0] ? f->r->release : "(unknown)");
+    say(out, "  root wanted:  %s\n",
             f->spec ? f->spec_text : "(none: no root= on the kernel command line)");
-    fprintf(out, "  modules dir:  %s%s\n", f->r->modules,
+    say(out, "  modules dir:  %s%s\n", f->r->modules,
             f->m ? "" : "  (missing or unusable: no module can be loaded)");
 
-    fprintf(out, "\nIOMMU\n");
+    say(out, "\nIOMMU\n");
     if (!fr_iommu_present(io)) {
-        fprintf(out, "  no virtio-iommu found: nothing is held back by one.\n");
+        say(out, "  no virtio-iommu found: nothing is held back by one.\n");
     } else {
         const char *sep = "";
-        fprintf(out, "  virtio-iommu found: ");
+        say(out, "  virtio-iommu found: ");
         if (io->viot) {
-            fprintf(out, "%sACPI VIOT table", sep);
+            say(out, "%sACPI VIOT table", sep);
             sep = ", ";
         }
         if (io->virtio_device) {
-            fprintf(out, "%svirtio device %s", sep, io->virtio_name);
+            say(out, "%svirtio device %s", sep, io->virtio_name);
             sep = ", ";
         }
         if (io->pci_device) {
-            fprintf(out, "%sPCI device 1af4:1057", sep);
+            say(out, "%sPCI device 1af4:1057", sep);
             sep = ", ";
         }
         if (io->devicetree)
-            fprintf(out, "%sdevice tree node \"virtio,pci-iommu\"%s%s%s%s%s", sep,
+            say(out, "%sdevice tree node \"virtio,pci-iommu\"%s%s%s%s%s", sep,
                     io->dt_iommu_map ? " (" : "", io->dt_prop, io->dt_iommu_map ? " on " : "",
                     io->dt_user, io->dt_iommu_map ? ")" : "");
-        fprintf(out, "\n");
+        say(out, "\n");
         if (io->bound)
-            fprintf(out, "  its driver is bound: devices behind it can probe.\n");
+            say(out, "  its driver is bound: devices behind it can probe.\n");
         else
-            fprintf(out, "  virtio-iommu present but its driver is not bound: storage behind it "
+            say(out, "  virtio-iommu present but its driver is not bound: storage behind it "
                          "stays deferred; load virtio_iommu (modprobe virtio_iommu)\n");
-        fprintf(out, "  virtio_iommu in %s: %s\n", f->r->modules,
+        say(out, "  virtio_iommu in %s: %s\n", f->r->modules,
                 f->iommu_module ? "yes"
                                 : "NO: this initramfs cannot load it; it must be added");
     }
 
-    fprintf(out, "\nDeferred devices (%s)\n", f->deferred_path);
+    say(out, "\nDeferred devices (%s)\n", f->deferred_path);
     if (strcmp(f->deferred_status, "ok") == 0) {
         if (f->ndef == 0)
-            fprintf(out, "  none: no device is waiting for a dependency.\n");
+            say(out, "  none: no device is waiting for a dependency.\n");
         for (size_t i = 0; i < f->ndef; i++)
-            fprintf(out, "  %s: %s\n", f->def[i].device,
+            say(out, "  %s: %s\n", f->def[i].device,
                     f->def[i].reason[0] ? f->def[i].reason : "(no reason given)");
         if (f->def_dropped)
-            fprintf(out, "  ... and %zu more\n", f->def_dropped);
+            say(out, "  ... and %zu more\n", f->def_dropped);
     } else if (strcmp(f->deferred_status, "mount_denied") == 0) {
-        fprintf(out, "  unknown: debugfs is not mounted and mounting it is not allowed (%s).\n",
+        say(out, "  unknown: debugfs is not mounted and mounting it is not allowed (%s).\n",
                 strerror(f->deferred_err));
     } else if (strcmp(f->deferred_status, "not_mounted") == 0) {
-        fprintf(out, "  unknown: debugfs is not mounted and could not be mounted (%s).\n",
+        say(out, "  unknown: debugfs is not mounted and could not be mounted (%s).\n",
                 strerror(f->deferred_err));
     } else if (strcmp(f->deferred_status, "unreadable") == 0) {
-        fprintf(out, "  unknown: the list cannot be read (%s; kernel lockdown?).\n",
+        say(out, "  unknown: the list cannot be read (%s; kernel lockdown?).\n",
                 strerror(f->deferred_err));
     } else {
-        fprintf(out, "  unknown: the kernel does not offer the list here (no debugfs).\n");
+        say(out, "  unknown: the kernel does not offer the list here (no debugfs).\n");
     }
 
-    fprintf(out, "\nDevices without a driver\n");
+    say(out, "\nDevices without a driver\n");
     size_t quiet = 0, shown = 0;
     for (size_t i = 0; i < f->ndl; i++) {
         const struct driverless *d = &f->dl[i];
@@ -572,35 +627,35 @@ static void write_text(const struct facts *f, FILE *out)
             continue;
         }
         shown++;
-        fprintf(out, "  %s %s  %s\n", d->bus[0] ? d->bus : "?", d->device, d->modalias);
+        say(out, "  %s %s  %s\n", d->bus[0] ? d->bus : "?", d->device, d->modalias);
         if (d->deferred)
-            fprintf(out, "      probe deferred: a driver matched it but waits for a dependency\n");
+            say(out, "      probe deferred: a driver matched it but waits for a dependency\n");
         if (!f->m)
-            fprintf(out, "      modules cannot be looked up (%s unusable)\n", f->r->modules);
+            say(out, "      modules cannot be looked up (%s unusable)\n", f->r->modules);
         else if (d->nmodules > 0)
-            fprintf(out, "      matching module: %s\n", d->modules);
+            say(out, "      matching module: %s\n", d->modules);
         else
-            fprintf(out, "      no module for it in this initramfs (%s)\n", f->r->modules);
+            say(out, "      no module for it in this initramfs (%s)\n", f->r->modules);
     }
     if (shown == 0 && quiet == 0)
-        fprintf(out, "  none.\n");
+        say(out, "  none.\n");
     if (quiet)
-        fprintf(out, "  %s%zu other device(s) with neither a driver nor a module (usually "
+        say(out, "  %s%zu other device(s) with neither a driver nor a module (usually "
                      "harmless: ACPI, platform)\n", shown ? "and " : "", quiet);
     if (f->dl_dropped)
-        fprintf(out, "  ... and %zu more not examined\n", f->dl_dropped);
+        say(out, "  ... and %zu more not examined\n", f->dl_dropped);
 
-    fprintf(out, "\nBlock devices\n");
+    say(out, "\nBlock devices\n");
     if (f->t->n == 0)
-        fprintf(out, "  none: the kernel has registered no disk.\n");
+        say(out, "  none: the kernel has registered no disk.\n");
     for (size_t i = 0; i < f->t->n; i++) {
         const struct fr_blockdev *d = &f->t->v[i];
         node_of(f, d, node, sizeof(node));
-        fprintf(out, "  %s  %u:%u", node, d->major, d->minor);
+        say(out, "  %s  %u:%u", node, d->major, d->minor);
         if (d->partition)
-            fprintf(out, "  partition %d of %s", d->partn, d->disk);
+            say(out, "  partition %d of %s", d->partn, d->disk);
         if (d->removed)
-            fprintf(out, "  (removed)");
+            say(out, "  (removed)");
         text_tag(out, "TYPE", d->type);
         text_tag(out, "UUID", d->uuid);
         text_tag(out, "LABEL", d->label);
@@ -608,35 +663,35 @@ static void write_text(const struct facts *f, FILE *out)
         text_tag(out, "PARTLABEL", d->partlabel);
         char why[128];
         if (d->probed && d->probe_rc == FR_PROBE_NOTHING && !d->pttype[0])
-            fprintf(out, "  (nothing recognised on it)");
+            say(out, "  (nothing recognised on it)");
         else if (d->probed && d->probe_rc == FR_PROBE_AMBIVALENT)
-            fprintf(out, "  (%s: no UUID is trusted)", fr_probe_describe(d, why, sizeof(why)));
+            say(out, "  (%s: no UUID is trusted)", fr_probe_describe(d, why, sizeof(why)));
         else if (d->probed && d->probe_rc < 0)
-            fprintf(out, "  (%s)", fr_probe_describe(d, why, sizeof(why)));
-        fprintf(out, "\n");
+            say(out, "  (%s)", fr_probe_describe(d, why, sizeof(why)));
+        say(out, "\n");
     }
 
-    fprintf(out, "\nRoot device\n");
+    say(out, "\nRoot device\n");
     if (!f->spec) {
-        fprintf(out, "  no root= given.\n");
+        say(out, "  no root= given.\n");
     } else if (f->match >= 0) {
         node_of(f, &f->t->v[f->match], node, sizeof(node));
-        fprintf(out, "  %s is %s.\n", f->spec_text, node);
+        say(out, "  %s is %s.\n", f->spec_text, node);
         if (f->nmatch > 1)
-            fprintf(out, "  warning: %d devices match (cloned disk?); this one is chosen.\n",
+            say(out, "  warning: %d devices match (cloned disk?); this one is chosen.\n",
                     f->nmatch);
     } else {
-        fprintf(out, "  %s: no device matches.\n", f->spec_text);
+        say(out, "  %s: no device matches.\n", f->spec_text);
         for (size_t i = 0; i < f->nnm; i++) {
             node_of(f, &f->t->v[f->nm[i].idx], node, sizeof(node));
-            fprintf(out, "  near miss: %s has %s=\"%s\": %s\n", node, f->nm[i].field,
+            say(out, "  near miss: %s has %s=\"%s\": %s\n", node, f->nm[i].field,
                     f->nm[i].value, f->nm[i].note);
         }
     }
 
-    fprintf(out, "\nWhat to try next\n");
+    say(out, "\nWhat to try next\n");
     for (size_t i = 0; i < f->nadvice; i++)
-        fprintf(out, "  %s\n", f->advice[i]);
+        say(out, "  %s\n", f->advice[i]);
 }
 
 static void json_str_or_null(struct fr_json *j, const char *key, const char *v)

@@ -49,17 +49,18 @@ int fr_log_level(void)
 
 /* Values quoted in messages come from the command line, uevents and disk
  * labels; escape control bytes so one message stays one line (one kmsg
- * record) and cannot forge other lines or terminal sequences. */
-static size_t sanitize(const char *in, char *out, size_t size)
+ * record) and cannot forge other lines or terminal sequences. The plain
+ * diagnosis report (diagnose.c) escapes its lines with it too. */
+size_t fr_log_escape(const char *in, char *out, size_t size)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
 
+    if (size == 0)
+        return 0;
     for (const unsigned char *p = (const unsigned char *)in; *p && o + 1 < size; p++) {
         if (*p >= 0x20 && *p != 0x7f) {
             out[o++] = (char)*p;
-        } else if (*p == '\n' && p[1] == '\0') {
-            break; /* callers sometimes end a message with a newline */
         } else {
             if (o + 5 >= size)
                 break;
@@ -91,7 +92,7 @@ static void log_emit(int prio, const char *msg)
     size_t len;
     int n;
 
-    sanitize(msg, clean, sizeof(clean));
+    fr_log_escape(msg, clean, sizeof(clean));
 
     if (prio <= log_level) {
         n = snprintf(line, sizeof(line), "findroot: %s\n", clean);
@@ -126,11 +127,12 @@ static void log_va(int prio, int err, const char *fmt, va_list ap)
     n = vsnprintf(msg, sizeof(msg), fmt, ap);
     if (n < 0)
         snprintf(msg, sizeof(msg), "(unformattable message)");
-    if (err) {
-        size_t used = strnlen(msg, sizeof(msg));
-        if (used < sizeof(msg) - 1)
-            snprintf(msg + used, sizeof(msg) - used, ": %s", strerror(err));
-    }
+    /* Callers sometimes end a message with a newline: not one to escape. */
+    size_t used = strnlen(msg, sizeof(msg));
+    if (used > 0 && msg[used - 1] == '\n')
+        msg[--used] = '\0';
+    if (err && used < sizeof(msg) - 1)
+        snprintf(msg + used, sizeof(msg) - used, ": %s", strerror(err));
     log_emit(prio, msg);
 }
 

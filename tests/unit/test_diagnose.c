@@ -355,6 +355,50 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
                         "assert b[1][\"node\"].endswith(\"/dev/vda1\"); "
                         "assert d[\"root\"][\"kind\"]==\"LABEL\" and d[\"root\"][\"candidates\"]==0");
     free(s);
+
+    /* The plain report escapes control bytes as log lines do (\xHH), keeps
+     * UTF-8, and stays one line per fact: in the label, the spec (root
+     * wanted, no match, advice) and the near miss. */
+    snprintf(t.v[1].label, sizeof(t.v[1].label), "a\nb\x7f\x1b[31m \xc3\xa9");
+    s = diag(r, "LABEL=A\nB\x7f\x1b[31m \xc3\xa9", m, &t, false, &ret);
+    CHECK_INT(ret, 0);
+    CHECK(strstr(s, "  root wanted:  LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9\n") != NULL);
+    CHECK(strstr(s, " LABEL=\"a\\x0ab\\x7f\\x1b[31m \xc3\xa9\" PARTUUID=") != NULL);
+    CHECK(strstr(s, "\n  LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9: no device matches.\n") != NULL);
+    CHECK(strstr(s, "vda1 has LABEL=\"a\\x0ab\\x7f\\x1b[31m \xc3\xa9\": a label differing") != NULL);
+    CHECK(strstr(s, "did you mean root=LABEL=a\\x0ab\\x7f\\x1b[31m \xc3\xa9?\n") != NULL);
+    CHECK(strstr(s, "(waits again for LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9, loading") != NULL);
+    size_t raw = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        raw += (*p < 0x20 && *p != '\n') || *p == 0x7f;
+    CHECK_INT(raw, 0);
+    free(s);
+    /* A line longer than say()'s stack buffer (a long modules dir path):
+     * escaped whole, not cut. */
+    struct fr_roots r2 = *r;
+    size_t len = (size_t)snprintf(r2.modules, sizeof(r2.modules), "/nonexistent/");
+    memset(r2.modules + len, '\x01', 1000);
+    snprintf(r2.modules + len + 1000, sizeof(r2.modules) - len - 1000, "/mods");
+    s = diag(&r2, "LABEL=nothing", NULL, &t, false, &ret);
+    CHECK_INT(ret, 0);
+    const char *l = strstr(s, "  modules dir:  /nonexistent/\\x01");
+    CHECK(l != NULL);
+    if (l) {
+        size_t n = 0;
+        for (l += strlen("  modules dir:  /nonexistent/"); strncmp(l, "\\x01", 4) == 0; l += 4)
+            n++;
+        CHECK_INT(n, 1000);
+        CHECK(strncmp(l, "/mods  (missing or unusable: no module can be loaded)\n", 54) == 0);
+    }
+    free(s);
+    /* JSON escapes on its own: the document stays valid, the text intact. */
+    snprintf(t.v[1].label, sizeof(t.v[1].label), "a\nb\x7f\x1b[31m \xc3\xa9");
+    s = diag(r, "LABEL=A\nB\x7f\x1b[31m \xc3\xa9", m, &t, true, &ret);
+    CHECK_INT(ret, 0);
+    check_json_valid(s, "assert d[\"root\"][\"spec\"]==\"LABEL=A\\nB\\x7f\\x1b[31m \\xe9\"; "
+                        "assert d[\"block_devices\"][1][\"label\"]==\"a\\nb\\x7f\\x1b[31m \\xe9\"; "
+                        "assert d[\"root\"][\"near_misses\"][0][\"value\"]==d[\"block_devices\"][1][\"label\"]");
+    free(s);
     fr_devtab_free(&t);
 }
 
