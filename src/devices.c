@@ -33,6 +33,9 @@ void fr_devtab_free(struct fr_devtab *t)
         return;
     for (size_t i = 0; i < t->n; i++)
         blockdev_release(&t->v[i]);
+    for (size_t i = 0; i < t->nrefused; i++)
+        free(t->refused[i]);
+    free(t->refused);
     free(t->v);
     free(t->slots);
     *t = (struct fr_devtab){ 0 };
@@ -306,6 +309,28 @@ static int grow(struct fr_devtab *t)
     return 0;
 }
 
+/* A refused device comes back with every sweep and change event: warn once
+ * per name, so the first warning is not buried under copies of itself. The
+ * list stays short; past its bound the warnings repeat rather than vanish. */
+#define MAX_REFUSED 256
+
+static bool refused_before(struct fr_devtab *t, const char *name)
+{
+    for (size_t i = 0; i < t->nrefused; i++)
+        if (strcmp(t->refused[i], name) == 0)
+            return true;
+    if (t->nrefused < MAX_REFUSED) {
+        char **v = realloc(t->refused, (t->nrefused + 1) * sizeof *v);
+        if (v) {
+            t->refused = v;
+            v[t->nrefused] = strdup(name);
+            if (v[t->nrefused])
+                t->nrefused++;
+        }
+    }
+    return false;
+}
+
 int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *name)
 {
     struct fr_blockdev nd;
@@ -358,7 +383,8 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
                 *c = '/';
     }
     if (rc < 0 || !devname_valid(nd.devname)) {
-        log_warning("block device %s: refusing node name '%s'", name, nd.devname);
+        fr_log(refused_before(t, name) ? FR_LOG_DEBUG : FR_LOG_WARNING,
+               "block device %s: refusing node name '%s'", name, nd.devname);
         return -EINVAL;
     }
 

@@ -57,13 +57,16 @@ struct fr_devtab {
     size_t n, cap;
     unsigned *slots;            /* name index: open addressing, entry + 1, 0 free */
     size_t nslots, nindexed;    /* the index covers v[0 .. nindexed) */
+    char **refused;             /* names whose node name was refused (warned about) */
+    size_t nrefused;
 };
 
 /* Frees the entries' strings and partition lists, the index and the array. */
 void fr_devtab_free(struct fr_devtab *t);
 /* Add or refresh one device by sysfs name (as in /sys/class/block/NAME).
  * Creates its node under roots->dev from sysfs "dev" if it has none.
- * Returns the index (>=0) or -errno (-ENOENT when it vanished). */
+ * Returns the index (>=0) or -errno (-ENOENT when it vanished; -EINVAL for
+ * an unsafe node name, warned about once per name and table). */
 int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *name);
 /* Add every device now in /sys/class/block. Returns count or -errno. */
 int fr_devtab_scan(struct fr_devtab *t, const struct fr_roots *r);

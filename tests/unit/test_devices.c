@@ -86,6 +86,41 @@ static const char *resolved(enum fr_spec_kind kind, const char *value, int off, 
     return i >= 0 ? tab.v[i].name : "(none)";
 }
 
+/* A refused device comes back with every sweep (wait.c) and event: its
+ * warning is given once per table, later refusals are debug messages. The
+ * warnings are counted in a file standing in for /dev/kmsg. */
+static void test_refused_once(void)
+{
+    struct fr_devtab t = {0};
+    char kmsg[PATH_MAX], buf[8192];
+    const char *warning = "block device evil: refusing node name '../evil'";
+    int warnings = 0;
+    FILE *f;
+
+    snprintf(kmsg, sizeof kmsg, "%s/kmsg", root);
+    f = fopen(kmsg, "w");
+    if (f)
+        fclose(f);
+    fr_log_init(FR_LOG_ERR, kmsg); /* kmsg gets warnings, not debug */
+    CHECK_INT(fr_devtab_scan(&t, &roots), 12);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(fr_devtab_add(&t, &roots, "evil"), -EINVAL);
+        CHECK_INT(fr_devtab_scan(&t, &roots), 12);
+    }
+    fr_log_init(getenv("FR_TEST_DEBUG") ? FR_LOG_DEBUG : FR_LOG_ERR, NULL);
+    f = fopen(kmsg, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    for (const char *p = buf; (p = strstr(p, warning)); p++)
+        warnings++;
+    CHECK_INT(warnings, 1);
+    CHECK(strstr(buf, "<4>findroot: block device evil") != NULL);
+    CHECK_INT(fr_devtab_find(&t, "evil"), -1);
+    fr_devtab_free(&t);
+}
+
 static void test_scan(void)
 {
     int n = fr_devtab_scan(&tab, &roots);
@@ -493,6 +528,7 @@ int main(void)
     snprintf(roots.dev, sizeof roots.dev, "%s/t/dev", root);
 
     test_scan();
+    test_refused_once();
     test_probe();
     test_partition_entries();
     test_probe_vanished();
