@@ -142,14 +142,10 @@ static bool coldplug_done(void *data)
     return resolved(w);
 }
 
-static void sweep(struct waiter *w)
+/* Probe the block devices sysfs lists that are new, or whose probe failed
+ * (a disk that was not readable yet); known good ones are left alone. */
+static void scan_block(struct waiter *w)
 {
-    w->need_sweep = false;
-    if (w->o->load_modules && w->m) {
-        fr_coldplug_until(w->r, w->m, coldplug_done, w);
-        if (resolved(w))
-            return;
-    }
     char dir[PATH_MAX];
     if (fr_path(dir, sizeof(dir), w->r->sys, "class/block") < 0)
         return;
@@ -161,12 +157,23 @@ static void sweep(struct waiter *w)
         if (de->d_name[0] == '.')
             continue;
         int idx = fr_devtab_find(w->t, de->d_name);
-        /* New devices, and ones whose probe failed (a disk that was not
-         * readable yet), get a probe; known good ones are left alone. */
         if (idx < 0 || w->t->v[idx].removed || w->t->v[idx].probe_rc < 0)
             add_block(w, de->d_name);
     }
     closedir(d);
+}
+
+/* Disks first: where udev (or an earlier findroot) already did the work,
+ * root is there and nothing needs loading. */
+static void sweep(struct waiter *w)
+{
+    w->need_sweep = false;
+    scan_block(w);
+    if (resolved(w) || !w->o->load_modules || !w->m)
+        return;
+    fr_coldplug_until(w->r, w->m, coldplug_done, w);
+    if (!resolved(w))
+        scan_block(w);
 }
 
 static void handle_event(struct waiter *w, const struct fr_uevent *ev)
