@@ -104,7 +104,13 @@ st_e2e() { run_ctest e2e --test-dir "$out" -R '^e2e/'; }
 
 st_static() { sh "$repo/tests/static/run.sh" -B "$out-static" -d "$out/findroot"; }
 
-st_integrations() { run_ctest integrations --test-dir "$out" -R '^integrations/'; }
+st_integrations() {
+	rm -f "$logdir/integrations-bench.txt"
+	FINDROOT_BENCH_FILE=$logdir/integrations-bench.txt \
+		run_ctest integrations --test-dir "$out" -R '^integrations/' || return 1
+	# stock and findroot boot times of each generator's image
+	sh "$repo/tests/integrations/bench-table.sh" "$logdir/integrations-bench.txt"
+}
 
 st_arm64() { CTEST_PARALLEL_LEVEL=$jobs sh "$repo/tests/e2e-arm64/ci.sh" "$out"; }
 
