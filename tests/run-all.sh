@@ -27,20 +27,15 @@ start=$(date +%s)
 
 say() { printf '\n=== %s\n' "$*"; }
 
+# shellcheck source=tests/e2e/lib.sh
+. "$repo/tests/e2e/lib.sh"
+
 install_packages() {
-	[ "$(id -u)" = 0 ] || { echo "run-all: not root, assuming packages are installed" >&2; return 0; }
-	pkgs="build-essential cmake pkg-config libblkid-dev libkmod-dev libudev-dev
-		e2fsprogs fdisk gdisk dosfstools util-linux kmod busybox-static cpio
-		xz-utils zstd shellcheck valgrind python3 socat qemu-system-x86 ovmf"
-	# shellcheck disable=SC2086 # word splitting wanted
-	missing=$(for p in $pkgs; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' || echo "$p"
-	done)
-	[ -n "$missing" ] || return 0
-	export DEBIAN_FRONTEND=noninteractive
-	# shellcheck disable=SC2086
-	apt-get install -y -q --no-install-recommends $missing ||
-		{ apt-get update -q && apt-get install -y -q --no-install-recommends $missing; }
+	ensure_packages build-essential cmake pkg-config libblkid-dev libkmod-dev libudev-dev \
+		e2fsprogs fdisk gdisk dosfstools util-linux kmod busybox-static cpio \
+		xz-utils zstd shellcheck valgrind python3 socat qemu-system-x86 ovmf && return 0
+	[ "$(id -u)" = 0 ] && return 1
+	echo "run-all: not root, going on without them" >&2
 }
 
 # run_ctest NAME ctest-args...: fails on a failed or skipped test

@@ -11,17 +11,10 @@ repo=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 scenario=${1:-blk-uuid-iommu}
 build=${FINDROOT_BUILD:-$repo/build}
 
-if [ "$(id -u)" = 0 ]; then
-	missing=""
-	for p in build-essential cmake pkg-config libblkid-dev libkmod-dev libudev-dev; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		# shellcheck disable=SC2086 # one word per package
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing ||
-			{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing; }
-	fi
-fi
+# shellcheck source=tests/e2e/lib.sh
+. "$repo/tests/e2e/lib.sh"
+ensure_packages build-essential cmake pkg-config libblkid-dev libkmod-dev libudev-dev ||
+	[ "$(id -u)" != 0 ] || exit 1
 cmake -S "$repo" -B "$build" > /dev/null
 cmake --build "$build" -j"$(nproc)" > /dev/null
 
