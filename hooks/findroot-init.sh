@@ -21,18 +21,16 @@ say() {
     echo "findroot-init: $*"
 }
 
-now() {
-    # centiseconds since boot, read without forking
-    read -r _up _ </proc/uptime 2>/dev/null || _up=0.00
-    case $_up in
-        *.*) echo $((${_up%.*} * 100 + 1${_up#*.} - 100)) ;;
-        *) echo $((_up * 100)) ;;
+# Clock readings without a subshell (a fork is milliseconds under
+# emulation): clock_read sets UP to /proc/uptime's seconds
+# and NOW to centiseconds since boot.
+clock_read() {
+    read -r UP _ </proc/uptime 2>/dev/null || UP=0.00
+    case $UP in
+        *.*) NOW=$((${UP%.*} * 100 + 1${UP#*.} - 100)) ;;
+        *[!0-9]* | '') UP='?' NOW=0 ;;
+        *) NOW=$((UP * 100)) ;;
     esac
-}
-
-uptime_s() {
-    read -r _up _ </proc/uptime 2>/dev/null || _up='?'
-    echo "$_up"
 }
 
 is_mounted() {
@@ -56,8 +54,9 @@ mkdir -p /dev/pts /dev/shm 2>/dev/null
 if [ ! -e /proc/self/fd/1 ] && [ -c /dev/console ]; then
     exec </dev/console >/dev/console 2>&1
 fi
-T0=$(now)
-say "time start=$(uptime_s)"
+clock_read
+T0=$NOW
+say "time start=$UP"
 
 # --- command line --------------------------------------------------------------
 ROOT=""
@@ -150,12 +149,14 @@ plain_resolve() {
     load_module_list /etc/findroot/fallback-modules
     _delay=${ROOTDELAY:-10}
     case $_delay in '' | *[!0-9]*) _delay=10 ;; esac
-    _end=$(($(now) + _delay * 100))
+    clock_read
+    _end=$((NOW + _delay * 100))
     while :; do
         if DEV=$(plain_lookup) && [ -n "$DEV" ]; then
             return 0
         fi
-        if [ "$(now)" -ge "$_end" ]; then
+        clock_read
+        if [ "$NOW" -ge "$_end" ]; then
             FAIL_REASON="gave up waiting for root $ROOT after ${_delay} s (plain resolution, findroot not run)"
             return 1
         fi
@@ -225,7 +226,8 @@ mount_root() {
 }
 
 emergency() {
-    say "time fail=$(uptime_s)"
+    clock_read
+    say "time fail=$UP"
     say "ERROR: $FAIL_REASON"
     say "block devices: $(awk 'NR > 2 {printf "%s ", $4}' /proc/partitions 2>/dev/null)"
     if [ "$DIAGNOSED" = 1 ]; then
@@ -273,8 +275,11 @@ emergency() {
 
 while :; do
     if resolve_root; then
-        _t=$(now)
-        say "time root=$(uptime_s) dev=$DEV after=$(((_t - T0) / 100)).$(printf '%02d' $(((_t - T0) % 100))) s"
+        clock_read
+        _t=$((NOW - T0))
+        _cs=$((_t % 100))
+        [ "$_cs" -lt 10 ] && _cs=0$_cs
+        say "time root=$UP dev=$DEV after=$((_t / 100)).$_cs s"
         if mount_root; then
             break
         fi

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include "kinsert.h"
 #include "log.h"
 
 /* Coldplug sees a few hundred aliases on a big machine; past this many we
@@ -25,6 +26,9 @@
 struct fr_modules {
     struct kmod_ctx *ctx;
     bool dry_run;
+    /* What the kernel decompresses itself; FR_KCOMP_NONE: leave insertion
+     * to libkmod. */
+    enum fr_kcomp kcomp;
     unsigned loaded;
     char dir[PATH_MAX];
     /* Open-addressing string set: "a:ALIAS" for aliases tried, "m:NAME"
@@ -38,8 +42,10 @@ struct fr_modules {
  * kept here. findroot is single-threaded. */
 struct probe_ctx {
     struct kmod_module *mods[PROBE_MAX];
+    char *options[PROBE_MAX]; /* as libkmod would pass them */
     size_t n;
     bool overflow;
+    bool install;             /* a module has an install command */
 };
 static struct probe_ctx *probe_current;
 
@@ -154,6 +160,11 @@ int fr_modules_new_with_config(const struct fr_roots *r, bool dry_run,
     if (!m)
         return -ENOMEM;
     m->dry_run = dry_run;
+    /* FINDROOT_USERSPACE_DECOMPRESS=1 (the kernel passes it from its
+     * command line to /init) leaves decompression to libkmod. */
+    const char *ud = getenv("FINDROOT_USERSPACE_DECOMPRESS");
+    if (!ud || strcmp(ud, "1") != 0)
+        m->kcomp = fr_kernel_compression(r->sys);
     snprintf(m->dir, sizeof(m->dir), "%s", r->modules);
     m->ctx = kmod_new(r->modules, config_paths);
     if (!m->ctx) {
@@ -168,7 +179,8 @@ int fr_modules_new_with_config(const struct fr_roots *r, bool dry_run,
     err = kmod_load_resources(m->ctx);
     if (err < 0)
         log_debug_errno(err, "kmod_load_resources(%s)", r->modules);
-    log_debug("modules from %s%s", r->modules, dry_run ? " (dry run)" : "");
+    log_debug("modules from %s%s; the kernel decompresses %s", r->modules,
+              dry_run ? " (dry run)" : "", fr_kcomp_name(m->kcomp));
     *out = m;
     return 0;
 }
@@ -198,14 +210,27 @@ unsigned fr_modules_loaded(const struct fr_modules *m)
  * before it inserts it (or would, in a dry run). */
 static void on_action(struct kmod_module *mod, bool install, const char *options)
 {
-    (void)install;
-    (void)options;
-    if (!probe_current)
+    struct probe_ctx *pc = probe_current;
+
+    if (!pc)
         return;
-    if (probe_current->n < PROBE_MAX)
-        probe_current->mods[probe_current->n++] = kmod_module_ref(mod);
-    else
-        probe_current->overflow = true;
+    if (install)
+        pc->install = true;
+    if (pc->n < PROBE_MAX) {
+        pc->options[pc->n] = strdup(options ? options : "");
+        pc->mods[pc->n++] = kmod_module_ref(mod);
+    } else {
+        pc->overflow = true;
+    }
+}
+
+static void probe_ctx_clear(struct probe_ctx *pc)
+{
+    for (size_t i = 0; i < pc->n; i++) {
+        kmod_module_unref(pc->mods[i]);
+        free(pc->options[i]);
+    }
+    *pc = (struct probe_ctx){.n = 0};
 }
 
 static bool is_inserted(struct kmod_module *mod)
@@ -215,17 +240,71 @@ static bool is_inserted(struct kmod_module *mod)
     return st == KMOD_MODULE_LIVE || st == KMOD_MODULE_COMING;
 }
 
+/* Insert what a dry run of the probe listed, in its order (dependencies
+ * and pre-softdeps, the module, post-softdeps), each file handed to the
+ * kernel as it is. Like libkmod, a module that is already there is no error
+ * and a failing softdep does not stop the probe; the public API does not
+ * say which listed modules are softdeps, so the failures before the target
+ * are kept and reported only if the target then fails too (a missing hard
+ * dependency makes it fail). Returns 0, -errno with *failed set, or
+ * -ENOTSUP when libkmod has to do the probe itself. */
+static int insert_listed(struct fr_modules *m, const char *target, const struct probe_ctx *pc,
+                         const char **failed)
+{
+    int first_err = 0;
+
+    for (size_t i = 0; i < pc->n; i++) {
+        const char *n = kmod_module_get_name(pc->mods[i]);
+        const char *path = kmod_module_get_path(pc->mods[i]);
+        if (!path || !pc->options[i])
+            return -ENOTSUP;
+        int k = fr_kinsert(path, pc->options[i], m->kcomp);
+        if (k == -ENOTSUP)
+            return -ENOTSUP;
+        if (k == -EEXIST || k == 0) {
+            log_debug("inserted %s from %s, the kernel decompressing it", n, path);
+            continue;
+        }
+        if (strcmp(n, target) == 0) {
+            *failed = first_err ? *failed : n;
+            return first_err ? first_err : k;
+        }
+        log_debug("loading %s before %s failed: %s", n, target, strerror(-k));
+        if (!first_err) {
+            first_err = k;
+            *failed = n;
+        }
+    }
+    return 0;
+}
+
 /* Probe one module with its dependencies. Returns modules newly inserted
  * (or, in a dry run, newly reported), or -errno (logged). */
 static int probe_one(struct fr_modules *m, struct kmod_module *mod, const char *alias)
 {
     const char *name = kmod_module_get_name(mod);
+    const char *failed = NULL;
     unsigned flags = KMOD_PROBE_APPLY_BLACKLIST | (m->dry_run ? KMOD_PROBE_DRY_RUN : 0);
     struct probe_ctx pc = {.n = 0};
-    int err, count = 0;
+    int err = -ENOTSUP, count = 0;
 
     probe_current = &pc;
-    err = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, on_action);
+    /* Where the kernel decompresses modules, libkmod only plans the probe
+     * and the files go to the kernel as they are. Install commands, which
+     * libkmod runs through the shell, and anything unusual go the usual
+     * way. */
+    if (m->kcomp != FR_KCOMP_NONE && !m->dry_run) {
+        err = kmod_module_probe_insert_module(mod, flags | KMOD_PROBE_DRY_RUN, NULL, NULL, NULL,
+                                              on_action);
+        if (err == 0 && !pc.install && !pc.overflow)
+            err = insert_listed(m, name, &pc, &failed);
+        else if (err == 0)
+            err = -ENOTSUP;
+        if (err == -ENOTSUP)
+            probe_ctx_clear(&pc);
+    }
+    if (err == -ENOTSUP)
+        err = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, on_action);
     probe_current = NULL;
 
     if (err == KMOD_PROBE_APPLY_BLACKLIST) {
@@ -236,7 +315,8 @@ static int probe_one(struct fr_modules *m, struct kmod_module *mod, const char *
         err = 0;
     } else if (err < 0) {
         /* Name the module that failed when it was a dependency. */
-        const char *failed = pc.n ? kmod_module_get_name(pc.mods[pc.n - 1]) : name;
+        if (!failed)
+            failed = pc.n ? kmod_module_get_name(pc.mods[pc.n - 1]) : name;
         if (strcmp(failed, name) != 0)
             log_warning("loading %s (for %s) failed at its dependency %s: %s", name, alias,
                         failed, strerror(-err));
@@ -259,10 +339,10 @@ static int probe_one(struct fr_modules *m, struct kmod_module *mod, const char *
             log_info("loaded %s (for %s)", n, alias);
             count++;
         }
-        kmod_module_unref(pc.mods[i]);
     }
     if (pc.overflow)
         log_debug("%s has more than %d modules to load; counted the first", name, PROBE_MAX);
+    probe_ctx_clear(&pc);
     return err < 0 ? err : count;
 }
 

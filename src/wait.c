@@ -30,6 +30,9 @@
  * driver behind the IOMMU loads before anything else. */
 #define SETTLE_QUIET 0.05
 #define SETTLE_MAX 0.5
+/* Whole disks waiting for their probe until the uevents queued with them
+ * are handled (see drain()). */
+#define PENDING_MAX 32
 
 static double now(void)
 {
@@ -51,6 +54,8 @@ struct waiter {
     bool rescanned;
     bool iommu_loaded;
     bool need_sweep;   /* events were lost */
+    size_t npending;
+    char pending[PENDING_MAX][NAME_MAX + 1];
 };
 
 static int load(struct waiter *w, const char *alias)
@@ -91,17 +96,33 @@ static bool valid_name(const char *name)
     return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
 }
 
-static void add_block(struct waiter *w, const char *name)
+static void probe_block(struct waiter *w, int idx)
+{
+    struct fr_blockdev *d = &w->t->v[idx];
+
+    fr_probe(w->t, (size_t)idx, w->r);
+    log_debug("block device %s: TYPE=%s UUID=%s LABEL=%s PARTUUID=%s", d->name, d->type, d->uuid,
+              d->label, d->partuuid);
+}
+
+/* later: a whole disk may wait for the end of the current batch of uevents
+ * (probe_pending()). */
+static void add_block(struct waiter *w, const char *name, bool later)
 {
     if (!valid_name(name))
         return;
     int idx = fr_devtab_add(w->t, w->r, name);
     if (idx < 0)
         return;
-    fr_probe(w->t, (size_t)idx, w->r);
     fr_devices_identify(&w->t->v[idx], w->r);
-    log_debug("block device %s: TYPE=%s UUID=%s LABEL=%s PARTUUID=%s", name, w->t->v[idx].type,
-              w->t->v[idx].uuid, w->t->v[idx].label, w->t->v[idx].partuuid);
+    if (later && !w->t->v[idx].partition && w->npending < PENDING_MAX) {
+        for (size_t i = 0; i < w->npending; i++)
+            if (strcmp(w->pending[i], name) == 0)
+                return;
+        snprintf(w->pending[w->npending++], NAME_MAX + 1, "%s", name);
+        return;
+    }
+    probe_block(w, idx);
 }
 
 static bool resolved(struct waiter *w)
@@ -113,9 +134,28 @@ static bool resolved(struct waiter *w)
     return w->found >= 0;
 }
 
+/* Probe the whole disks whose uevents came in the batch just handled,
+ * unless root is already found on one of their partitions. */
+static void probe_pending(struct waiter *w)
+{
+    size_t n = w->npending;
+
+    w->npending = 0;
+    for (size_t i = 0; i < n && !resolved(w); i++) {
+        int idx = fr_devtab_find(w->t, w->pending[i]);
+        if (idx >= 0 && !w->t->v[idx].removed)
+            probe_block(w, idx);
+    }
+}
+
 static void handle_event(struct waiter *w, const struct fr_uevent *ev);
 
-/* Handle what is queued on the monitor, without blocking. */
+/* Handle what is queued on the monitor, without blocking. A disk's add
+ * uevent comes with those of its partitions (the kernel announces them
+ * together once it read the table): the partitions are probed first and
+ * the disk itself only if root is not among them. The table entries
+ * (PARTUUID, PARTLABEL) do not need the disk's probe; a filesystem on the
+ * whole of a partitioned disk is rare. */
 static void drain(struct waiter *w)
 {
     if (!w->mon)
@@ -131,6 +171,7 @@ static void drain(struct waiter *w)
             break;
         handle_event(w, &ev);
     }
+    probe_pending(w);
 }
 
 /* Between two module insertions during coldplug: the disk may be there. */
@@ -157,8 +198,9 @@ static void scan_block(struct waiter *w)
         if (de->d_name[0] == '.')
             continue;
         int idx = fr_devtab_find(w->t, de->d_name);
-        if (idx < 0 || w->t->v[idx].removed || w->t->v[idx].probe_rc < 0)
-            add_block(w, de->d_name);
+        if (idx < 0 || w->t->v[idx].removed || !w->t->v[idx].probed ||
+            w->t->v[idx].probe_rc < 0)
+            add_block(w, de->d_name, false);
     }
     closedir(d);
 }
@@ -194,7 +236,7 @@ static void handle_event(struct waiter *w, const struct fr_uevent *ev)
     }
     if (strcmp(ev->action, "add") == 0 || strcmp(ev->action, "change") == 0) {
         log_debug("uevent %s %s", ev->action, name);
-        add_block(w, name);
+        add_block(w, name, true);
     }
 }
 
