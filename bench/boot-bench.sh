@@ -114,7 +114,7 @@ stats() {
 
 table() {
     if [ -n "$STATIC" ]; then
-        echo "| scenario | findroot: median (min-max) | oracle: median (min-max) | findroot/oracle | static findroot, /oracle | shell approach |"
+        echo "| scenario | findroot, dynamic: median (min-max) | oracle: median (min-max) | dynamic/oracle | findroot, static: median (min-max), static/oracle | shell approach |"
         echo "|---|---|---|---|---|---|"
     else
         echo "| scenario | findroot: median (min-max) | oracle: median (min-max) | findroot/oracle | shell approach |"

@@ -264,6 +264,13 @@ int fr_links_lookup_n(const struct fr_devtab *t, const char *name, int *ncand)
 
 /* Open (creating) a directory below dirfd, refusing symlinks: a by-uuid
  * replaced by a link to elsewhere must not make us write there. */
+/* What the person at the shell should look at when a directory under
+ * /dev cannot be used. */
+static const char *subdir_hint(int err)
+{
+    return err == -ELOOP || err == -ENOTDIR ? " (a symlink or not a directory)" : "";
+}
+
 static int open_subdir(int dirfd, const char *name, bool create)
 {
     if (create && mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
@@ -375,7 +382,7 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
 {
     struct claims c;
     int devfd = -1, diskfd = -1, catfd[NCATEGORIES];
-    int changed = 0, rc;
+    int changed = 0, first_err = 0, rc;
 
     for (size_t i = 0; i < NCATEGORIES; i++)
         catfd[i] = -1;
@@ -390,8 +397,7 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
     }
     diskfd = open_subdir(devfd, "disk", true);
     if (diskfd < 0) {
-        rc = log_error_errno(diskfd, "cannot use %s/disk (a symlink or not a directory?)",
-                             r->dev);
+        rc = log_error_errno(diskfd, "cannot use %s/disk%s", r->dev, subdir_hint(diskfd));
         goto out;
     }
 
@@ -412,8 +418,12 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
                 char key[64];
                 snprintf(key, sizeof key, "d %s", categories[cat]);
                 if (say_once(key))
-                    log_warning_errno(catfd[cat], "refusing %s/disk/%s (a symlink or not a directory?)",
-                                      r->dev, categories[cat]);
+                    log_warning_errno(catfd[cat], "cannot use %s/disk/%s%s", r->dev,
+                                      categories[cat], subdir_hint(catfd[cat]));
+                /* A symlink in the way is refused on purpose, not an
+                 * unusable /dev. */
+                if (!first_err && !subdir_hint(catfd[cat])[0])
+                    first_err = catfd[cat];
                 catfd[cat] = -2;
             }
         }
@@ -422,10 +432,21 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
             const struct fr_blockdev *d = &t->v[c.v[i].idx];
             if (fr_link_target(name, d->devname, target, sizeof target) == 0) {
                 int p = place_link(catfd[cat], name, name + off, target);
-                if (p > 0)
+                if (p > 0) {
                     changed++;
-                else if (p < 0)
-                    log_debug_errno(p, "link /dev/disk/%s", name);
+                } else if (p < 0) {
+                    /* Once per category: a read-only or full /dev fails
+                     * every link the same way. */
+                    char key[64];
+                    snprintf(key, sizeof key, "l %s", categories[cat]);
+                    if (say_once(key))
+                        log_warning_errno(p, "cannot make links in %s/disk/%s", r->dev,
+                                          categories[cat]);
+                    else
+                        log_debug_errno(p, "link /dev/disk/%s", name);
+                    if (!first_err)
+                        first_err = p;
+                }
             }
         }
         i = j;
@@ -444,7 +465,9 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
         }
         remove_stale(t, catfd[k], categories[k], &c);
     }
-    rc = changed;
+    /* Some links made: the warnings said what failed. None made and
+     * something failed: that is the error. */
+    rc = changed == 0 && first_err ? first_err : changed;
 
 out:
     for (size_t i = 0; i < NCATEGORIES; i++)

@@ -20,7 +20,9 @@ int fr_encode_name(const char *in, char *out, size_t size);
 void fr_link_names(const struct fr_blockdev *d, const struct fr_blockdev *disk, struct fr_linkset *out);
 /* Create links for every device in t; a name claimed by several devices
  * goes to one chosen deterministically, with a warning naming all.
- * Returns number of links created or changed, or -errno on fatal trouble. */
+ * Logs what fails (once per directory). Returns the number of links created
+ * or changed; -errno when /dev/disk cannot be used, or when no link could be
+ * made and some failed (a read-only or full /dev). */
 int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r);
 /* The device a /dev/disk/... name (relative to /dev/disk) would point to, by
  * the same rules and choice as fr_links_sync, or -1. */

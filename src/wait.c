@@ -305,11 +305,10 @@ static void reap(struct waiter *w)
 static int found(struct waiter *w, int idx, char *node, size_t size)
 {
     const struct fr_blockdev *d = &w->t->v[idx];
-    if (w->o->links) {
-        int k = fr_links_sync(w->t, w->r);
-        if (k < 0)
-            log_warning_errno(k, "cannot create /dev/disk links");
-    }
+    /* Links are a convenience: a /dev that refuses them (said by
+     * fr_links_sync) does not stop the boot. */
+    if (w->o->links)
+        (void)fr_links_sync(w->t, w->r);
     int k = fr_devnode_path(w->r, d, node, size);
     if (k < 0)
         return log_error_errno(k, "node path for %s too long", d->name);
