@@ -1,6 +1,7 @@
 /* findroot: make sure the root device is found, even behind a virtio-iommu
  * whose driver the initramfs forgot; command line and exit codes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,12 +241,23 @@ static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
 static int read_cmdline(const struct fr_roots *r, struct fr_cmdline *c)
 {
     char buf[FR_CMDLINE_MAX + 1];
-    FILE *f = fopen(r->cmdline, "re");
     size_t n = 0;
+    int fd = open(r->cmdline, O_RDONLY | O_CLOEXEC);
 
-    if (f) {
-        n = fread(buf, 1, sizeof(buf), f);
-        fclose(f);
+    if (fd >= 0) {
+        /* /proc/cmdline comes in one read; a regular file may not. */
+        ssize_t k;
+        while (n < sizeof(buf) && (k = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0) {
+                log_debug("cannot read %s: %m", r->cmdline);
+                n = 0;
+                break;
+            }
+            n += (size_t)k;
+        }
+        close(fd);
     } else {
         log_debug("cannot read %s: %m", r->cmdline);
     }
