@@ -300,8 +300,10 @@ static int probe_one(struct fr_modules *m, struct kmod_module *mod, const char *
             err = insert_listed(m, name, &pc, &failed);
         else if (err == 0)
             err = -ENOTSUP;
-        if (err == -ENOTSUP)
+        if (err == -ENOTSUP) {
             probe_ctx_clear(&pc);
+            failed = NULL; /* named a module of the list just freed */
+        }
     }
     if (err == -ENOTSUP)
         err = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, on_action);
