@@ -347,12 +347,7 @@ static void scan_devicetree(const struct fr_roots *r, const char *proc_dt, struc
     out->dt_iommu_map = out->dt_user[0] != '\0';
 }
 
-int fr_iommu_detect(const struct fr_roots *r, struct fr_iommu *out)
-{
-    return fr_iommu_detect_at(r, r && r->real_sys ? "/proc/device-tree" : NULL, out);
-}
-
-int fr_iommu_detect_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out)
+static int detect(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out, bool first)
 {
     char path[PATH_MAX];
 
@@ -362,18 +357,43 @@ int fr_iommu_detect_at(const struct fr_roots *r, const char *proc_dt, struct fr_
 
     if (fr_path(path, sizeof(path), r->sys, "firmware/acpi/tables/VIOT") == 0)
         out->viot = fr_exists(path);
-    scan_virtio(r, out);
-    scan_pci(r, out);
-    scan_devicetree(r, proc_dt, out);
-    if (!out->bound && driver_has_device(r))
+    /* Each step is skipped once one before it found the IOMMU: the PCI
+     * walk and the device tree walk cost milliseconds under emulation. */
+    if (!first || !fr_iommu_present(out))
+        scan_virtio(r, out);
+    if (!first || !fr_iommu_present(out))
+        scan_pci(r, out);
+    if (!first || !fr_iommu_present(out))
+        scan_devicetree(r, proc_dt, out);
+    if (!out->bound && (!first || fr_iommu_present(out)) && driver_has_device(r))
         out->bound = true;
 
-    log_debug("iommu: viot=%d virtio=%d%s%s pci=%d devicetree=%d%s%s%s%s%s bound=%d", out->viot,
+    log_debug("iommu: viot=%d virtio=%d%s%s pci=%d devicetree=%d%s%s%s%s%s bound=%d%s", out->viot,
               out->virtio_device, out->virtio_name[0] ? " " : "", out->virtio_name,
               out->pci_device, out->devicetree, out->dt_iommu_map ? " (" : "", out->dt_prop,
               out->dt_iommu_map ? " on " : "", out->dt_user, out->dt_iommu_map ? ")" : "",
-              out->bound);
+              out->bound, first ? " (first evidence only)" : "");
     return 0;
+}
+
+int fr_iommu_detect(const struct fr_roots *r, struct fr_iommu *out)
+{
+    return detect(r, r && r->real_sys ? "/proc/device-tree" : NULL, out, false);
+}
+
+int fr_iommu_detect_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out)
+{
+    return detect(r, proc_dt, out, false);
+}
+
+int fr_iommu_detect_first(const struct fr_roots *r, struct fr_iommu *out)
+{
+    return detect(r, r && r->real_sys ? "/proc/device-tree" : NULL, out, true);
+}
+
+int fr_iommu_detect_first_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out)
+{
+    return detect(r, proc_dt, out, true);
 }
 
 bool fr_iommu_present(const struct fr_iommu *i)

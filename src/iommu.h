@@ -21,5 +21,11 @@ struct fr_iommu {
 int fr_iommu_detect(const struct fr_roots *r, struct fr_iommu *out);
 /* The same with the fallback tree given (NULL: none); for tests. */
 int fr_iommu_detect_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out);
+/* Only what the wait needs: stops at the first evidence, cheapest first
+ * (VIOT, virtio devices, PCI, device tree), and says whether a driver is
+ * bound; the other evidence fields may stay false. The diagnosis uses the
+ * full fr_iommu_detect(). */
+int fr_iommu_detect_first(const struct fr_roots *r, struct fr_iommu *out);
+int fr_iommu_detect_first_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out);
 /* true if any evidence of a virtio-iommu was found. */
 bool fr_iommu_present(const struct fr_iommu *i);

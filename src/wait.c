@@ -72,7 +72,7 @@ static bool load_iommu(struct waiter *w)
 {
     struct fr_iommu io;
 
-    if (w->iommu_loaded || fr_iommu_detect(w->r, &io) < 0 || !fr_iommu_present(&io))
+    if (w->iommu_loaded || fr_iommu_detect_first(w->r, &io) < 0 || !fr_iommu_present(&io))
         return false;
     w->iommu_loaded = true;
     if (io.bound) {

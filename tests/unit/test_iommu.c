@@ -211,6 +211,47 @@ static void test_virtio_and_pci(void)
     CHECK_STR(io.virtio_name, "virtio0");
 }
 
+/* The wait's detection stops at the first evidence, cheapest first, and
+ * still reports a bound driver; absent evidence leaves everything false. */
+static void test_first_evidence(void)
+{
+    struct fr_roots r;
+    struct fr_iommu io;
+
+    new_tree(&r);
+    CHECK_INT(fr_iommu_detect_first(&r, &io), 0);
+    CHECK(!fr_iommu_present(&io) && !io.bound);
+    CHECK_INT(fr_iommu_detect_first(NULL, &io), -EINVAL);
+
+    /* Only the device tree: all steps run, the last one finds it. */
+    PUT("firmware/devicetree/base/pcie@10000000/virtio_iommu@10/compatible",
+        "virtio,pci-iommu\0");
+    CHECK_INT(fr_iommu_detect_first(&r, &io), 0);
+    CHECK(io.devicetree && !io.viot && !io.virtio_device && !io.pci_device);
+
+    /* PCI 1af4:1057 as well: found there, the device tree is not walked. */
+    PUT("devices/pci0000:00/0000:00:03.0/vendor", "0x1af4\n");
+    PUT("devices/pci0000:00/0000:00:03.0/device", "0x1057\n");
+    mkdirs("bus/pci/devices");
+    link_at("../../../devices/pci0000:00/0000:00:03.0", "bus/pci/devices/0000:00:03.0");
+    CHECK_INT(fr_iommu_detect_first(&r, &io), 0);
+    CHECK(io.pci_device && !io.devicetree);
+
+    /* A VIOT table: one stat, nothing else is scanned. */
+    PUT("firmware/acpi/tables/VIOT", "VIOT");
+    CHECK_INT(fr_iommu_detect_first(&r, &io), 0);
+    CHECK(io.viot && !io.pci_device && !io.devicetree && !io.bound);
+    /* The full detection still sees all three. */
+    CHECK_INT(fr_iommu_detect(&r, &io), 0);
+    CHECK(io.viot && io.pci_device && io.devicetree);
+
+    /* Bound is reported even though the virtio list was skipped. */
+    PUT("bus/virtio/drivers/virtio_iommu/bind", "");
+    link_at("../../../../devices/virtio0", "bus/virtio/drivers/virtio_iommu/virtio0");
+    CHECK_INT(fr_iommu_detect_first(&r, &io), 0);
+    CHECK(io.viot && io.bound);
+}
+
 /* Bound seen from the driver's side only (the device link is absent). */
 static void test_driver_dir(void)
 {
@@ -496,6 +537,7 @@ int main(void)
     test_viot();
     test_virtio_and_pci();
     test_driver_dir();
+    test_first_evidence();
     test_devicetree();
     test_devicetree_other_iommu();
     test_devicetree_corrupt();
