@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "roots.h"
 
 /* What fr_probe() made of a device. Negative: it could not be read, so a
@@ -93,5 +94,12 @@ void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r);
  * match one spec: present before removed, then lowest MAJ:MIN, then sysfs
  * name. <0 when a is preferred. */
 int fr_blockdev_cmp(const struct fr_blockdev *a, const struct fr_blockdev *b);
+/* The areas fr_probe() asks the kernel to read ahead for libblkid on a
+ * device of size bytes (see probe.c), in increasing order, clipped to the
+ * device and merged where they touch. Returns how many (at most max). */
+struct fr_area {
+    int64_t off, len;
+};
+size_t fr_probe_prefetch_areas(int64_t size, struct fr_area *out, size_t max);
 /* Free the libblkid probe fr_probe() keeps between calls. */
 void fr_probe_cleanup(void);

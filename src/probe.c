@@ -65,7 +65,7 @@ static int set_device(int fd)
  * became five, and the probe took 8-11 ms instead of 16-21 (QEMU TCG). The
  * areas are what libblkid reads anyway; a device smaller than them is read
  * once, whole. */
-static void prefetch(int fd, int64_t size)
+size_t fr_probe_prefetch_areas(int64_t size, struct fr_area *out, size_t max)
 {
     static const struct {
         bool from_end;
@@ -78,10 +78,9 @@ static void prefetch(int fd, int64_t size)
         {false, 4096 * 1024, 4096},
         {true, 136 * 1024, 136 * 1024},
     };
+    size_t n = 0;
 
-    if (size <= 0)
-        return;
-    for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++) {
+    for (size_t i = 0; size > 0 && i < sizeof(areas) / sizeof(areas[0]) && n < max; i++) {
         int64_t off = areas[i].from_end ? size - areas[i].off : areas[i].off;
         int64_t len = areas[i].len;
         if (off < 0) {
@@ -92,9 +91,28 @@ static void prefetch(int fd, int64_t size)
             continue;
         if (len > size - off)
             len = size - off;
-        /* Advice only: a failure changes nothing but the speed. */
-        (void)posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
+        /* The tail of a small device overlaps the head: extend instead. */
+        if (n > 0 && off <= out[n - 1].off + out[n - 1].len) {
+            int64_t end = off + len;
+            if (end > out[n - 1].off + out[n - 1].len)
+                out[n - 1].len = end - out[n - 1].off;
+            continue;
+        }
+        out[n].off = off;
+        out[n].len = len;
+        n++;
     }
+    return n;
+}
+
+static void prefetch(int fd, int64_t size)
+{
+    struct fr_area a[8];
+    size_t n = fr_probe_prefetch_areas(size, a, sizeof(a) / sizeof(a[0]));
+
+    /* Advice only: a failure changes nothing but the speed. */
+    for (size_t i = 0; i < n; i++)
+        (void)posix_fadvise(fd, (off_t)a[i].off, (off_t)a[i].len, POSIX_FADV_WILLNEED);
 }
 
 /* One partition table entry, what the kernel's PARTUUID= and udev's

@@ -495,12 +495,56 @@ static void test_resolve(void)
     CHECK_INT(n, 1);
 }
 
+/* The read-ahead areas for libblkid: inside the device, in order, no
+ * overlap, the head and the tail always covered. */
+static void test_prefetch_areas(void)
+{
+    struct fr_area a[8];
+    const int64_t K = 1024, M = 1024 * 1024;
+
+    CHECK_INT((int)fr_probe_prefetch_areas(0, a, 8), 0);
+    CHECK_INT((int)fr_probe_prefetch_areas(-1, a, 8), 0);
+
+    /* 32 MiB: head, the four LUKS2 pages, the tail. */
+    CHECK_INT((int)fr_probe_prefetch_areas(32 * M, a, 8), 6);
+    CHECK(a[0].off == 0 && a[0].len == 264 * K);
+    CHECK(a[1].off == 512 * K && a[1].len == 4096);
+    CHECK(a[4].off == 4 * M && a[4].len == 4096);
+    CHECK(a[5].off == 32 * M - 136 * K && a[5].len == 136 * K);
+
+    /* A floppy-sized device: one area, the whole of it. */
+    CHECK_INT((int)fr_probe_prefetch_areas(100 * K, a, 8), 1);
+    CHECK(a[0].off == 0 && a[0].len == 100 * K);
+
+    /* 300 KiB: the tail overlaps the head and extends it to the end. */
+    CHECK_INT((int)fr_probe_prefetch_areas(300 * K, a, 8), 1);
+    CHECK(a[0].off == 0 && a[0].len == 300 * K);
+
+    /* 3 MiB: the pages at 512 KiB, 1 and 2 MiB, not the one at 4 MiB. */
+    CHECK_INT((int)fr_probe_prefetch_areas(3 * M, a, 8), 5);
+    CHECK(a[3].off == 2 * M && a[4].off == 3 * M - 136 * K);
+
+    /* Odd sizes and max: never past the end, never more than asked. */
+    for (int64_t size = 1; size < 6 * M; size = size * 3 + 511) {
+        size_t n = fr_probe_prefetch_areas(size, a, 8);
+        int64_t prev_end = 0;
+        bool ok = n >= 1 && a[0].off == 0;
+        for (size_t i = 0; i < n; i++) {
+            ok = ok && a[i].len > 0 && a[i].off >= prev_end && a[i].off + a[i].len <= size;
+            prev_end = a[i].off + a[i].len;
+        }
+        CHECK(ok && prev_end == size);
+    }
+    CHECK_INT((int)fr_probe_prefetch_areas(32 * M, a, 2), 2);
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/fr-devices-XXXXXX";
     char script[PATH_MAX];
 
     fr_log_init(getenv("FR_TEST_DEBUG") ? FR_LOG_DEBUG : FR_LOG_ERR, NULL);
+    test_prefetch_areas();
     if (missing_tools() > 0)
         return 1;
     if (!mkdtemp(tmpl)) {
