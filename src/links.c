@@ -271,10 +271,18 @@ static const char *subdir_hint(int err)
     return err == -ELOOP || err == -ENOTDIR ? " (a symlink or not a directory)" : "";
 }
 
-static int open_subdir(int dirfd, const char *name, bool create)
+/* *made (may be NULL): the directory did not exist and this call made it. */
+static int open_subdir(int dirfd, const char *name, bool create, bool *made)
 {
-    if (create && mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-        return -errno;
+    bool m = false;
+    if (create) {
+        if (mkdirat(dirfd, name, 0755) == 0)
+            m = true;
+        else if (errno != EEXIST)
+            return -errno;
+    }
+    if (made)
+        *made = m;
     int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     return fd < 0 ? -errno : fd;
 }
@@ -300,6 +308,13 @@ static int place_link(int dirfd, const char *name, const char *leaf, const char 
     struct stat st;
     static unsigned counter;
 
+    /* A new name: one call, which never replaces anything. */
+    if (symlinkat(target, dirfd, leaf) == 0) {
+        log_debug("link /dev/disk/%s -> %s", name, target);
+        return 1;
+    }
+    if (errno != EEXIST)
+        return -errno;
     if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (!S_ISLNK(st.st_mode)) {
             char key[PATH_MAX + 8];
@@ -383,6 +398,9 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
     struct claims c;
     int devfd = -1, diskfd = -1, catfd[NCATEGORIES];
     int changed = 0, first_err = 0, rc;
+    /* Directories this call made hold only what it put there: no stale
+     * links to look for. */
+    bool disk_made = false, made[NCATEGORIES] = {false};
 
     for (size_t i = 0; i < NCATEGORIES; i++)
         catfd[i] = -1;
@@ -395,7 +413,7 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
         rc = log_error_errno(errno, "cannot open %s", r->dev);
         goto out;
     }
-    diskfd = open_subdir(devfd, "disk", true);
+    diskfd = open_subdir(devfd, "disk", true, &disk_made);
     if (diskfd < 0) {
         rc = log_error_errno(diskfd, "cannot use %s/disk%s", r->dev, subdir_hint(diskfd));
         goto out;
@@ -413,7 +431,7 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
         size_t off;
         int cat = category_of(name, &off);
         if (cat >= 0 && catfd[cat] == -1) {
-            catfd[cat] = open_subdir(diskfd, categories[cat], true);
+            catfd[cat] = open_subdir(diskfd, categories[cat], true, &made[cat]);
             if (catfd[cat] < 0) {
                 char key[64];
                 snprintf(key, sizeof key, "d %s", categories[cat]);
@@ -453,11 +471,11 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
     }
 
     /* Stale links of removed devices, in every category dir that exists. */
-    for (size_t k = 0; k < NCATEGORIES; k++) {
-        if (catfd[k] == -2)
+    for (size_t k = 0; k < NCATEGORIES && !disk_made; k++) {
+        if (catfd[k] == -2 || made[k])
             continue;
         if (catfd[k] == -1) {
-            catfd[k] = open_subdir(diskfd, categories[k], false);
+            catfd[k] = open_subdir(diskfd, categories[k], false, NULL);
             if (catfd[k] < 0) {
                 catfd[k] = -1;
                 continue;
