@@ -1,7 +1,8 @@
 #!/bin/sh
 # Boot-to-root benchmark: boots each virtio-iommu scenario several times with
 # three /init strategies and prints, per scenario, the guest time from /init
-# start to root found (median, min, max; /proc/uptime stamps on the console):
+# start to root found (median, min, max; the kernel's timestamps of the /init's
+# kernel log marks, else /proc/uptime stamps on the console):
 #   findroot  hooks/findroot-init.sh running findroot (what users get)
 #   shell     the same image with findroot=0: busybox modprobe of the storage
 #             modules, then findfs every 0.1 s (a generic busybox init, like
@@ -73,15 +74,11 @@ boot() {
         shell) line=$(sh "$RUN" -r -f "$FINDROOT" "neg-$scen" 2>/dev/null | grep '^E2E ') ;;
         oracle) line=$(sh "$RUN" -r -i "$ORACLE" -x "oracle.modules=$(oracle_modules "$scen")" "$scen" 2>/dev/null | grep '^E2E ') ;;
     esac
+    res=$(bench_outcome "$line")
     start=$(printf '%s\n' "$line" | sed -n 's/.* start=\([0-9.]*\).*/\1/p')
-    root=$(printf '%s\n' "$line" | sed -n 's/.* root=\([0-9.]*\).*/\1/p')
-    fail=$(printf '%s\n' "$line" | sed -n 's/.* fail=\([0-9.]*\).*/\1/p')
-    if [ -n "$start" ] && [ -n "$root" ]; then
-        res="found $(awk -v a="$start" -v b="$root" 'BEGIN { printf "%.2f", b - a }')"
-    elif [ -n "$start" ] && [ -n "$fail" ]; then
-        res="gaveup $(awk -v a="$start" -v b="$fail" 'BEGIN { printf "%.2f", b - a }')"
-    else
-        res="broken -"
+    end=$(printf '%s\n' "$line" | sed -n 's/.* \(root\|fail\)=\([0-9][0-9.]*\).*/\2/p')
+    if [ -n "$start" ] && [ -n "$end" ]; then
+        res="$res (uptime stamps: $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'))"
     fi
     echo "$scen $strat $res" >>"$RAW"
     echo "bench: $scen $strat $res  [$line]" >&2
@@ -108,7 +105,7 @@ stats() {
                  med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
                  out = ""
                  for (k in o) out = out (out == "" ? "" : "+") k o[k]
-                 printf "%.2f %.2f %.2f %d %s\n", med, v[1], v[NR], NR, out
+                 printf "%.3f %.3f %.3f %d %s\n", med, v[1], v[NR], NR, out
              }'
 }
 
@@ -149,7 +146,9 @@ report() {
     echo "# Boot-to-root benchmark under virtio-iommu"
     echo
     echo "Made by \`bench/boot-bench.sh -n $RUNS\`. Guest time from /init start to root found"
-    echo "(seconds, /proc/uptime stamps printed by the /init); the shell approach never finds"
+    echo "(seconds, from the kernel log's timestamps of the marks \"findroot-init: reached"
+    echo "start\" and \"reached root\" that both /inits write to /dev/kmsg; the /proc/uptime"
+    echo "stamps, in 10 ms steps, are kept in the raw results). The shell approach never finds"
     echo "root under virtio-iommu, so its give-up time is shown."
     echo
     table
@@ -173,7 +172,7 @@ report() {
     echo "- runs: $RUNS per strategy and scenario, interleaved; wall time $((T1 - T0)) s; load average before $LOAD_BEFORE, after $LOAD_AFTER"
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
-    echo "Raw results (scenario strategy outcome seconds):"
+    echo "Raw results (scenario strategy outcome seconds clock (uptime stamps)):"
     echo
     echo '```'
     cat "$RAW"

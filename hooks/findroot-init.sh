@@ -10,7 +10,8 @@
 #   rd.emergency=shell|poweroff|reboot|panic   what to do when root is not found
 #   panic=N (N != 0)            on failure let the kernel panic (and reboot)
 #   rd.shell=0                  never start a shell: power off instead
-# Lines starting "findroot-init: time" carry /proc/uptime stamps for benchmarks.
+# Lines starting "findroot-init: time" carry /proc/uptime stamps for benchmarks;
+# "findroot-init: reached start|root DEV|fail" go to the kernel log as well.
 # shellcheck disable=SC2317 # functions are reached through the emergency loop
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -19,6 +20,13 @@ umask 022
 
 say() {
     echo "findroot-init: $*"
+}
+
+# Milestones also go to the kernel log: dmesg keeps them after switch_root,
+# stamped in microseconds ("findroot-init: reached root /dev/vda1").
+mark() {
+    [ -w /dev/kmsg ] && echo "<5>findroot-init: reached $*" >/dev/kmsg 2>/dev/null
+    return 0
 }
 
 # Clock readings without a subshell (a fork is milliseconds under
@@ -57,6 +65,7 @@ fi
 clock_read
 T0=$NOW
 say "time start=$UP"
+mark start
 
 # --- command line --------------------------------------------------------------
 ROOT=""
@@ -228,6 +237,7 @@ mount_root() {
 emergency() {
     clock_read
     say "time fail=$UP"
+    mark fail
     say "ERROR: $FAIL_REASON"
     say "block devices: $(awk 'NR > 2 {printf "%s ", $4}' /proc/partitions 2>/dev/null)"
     if [ "$DIAGNOSED" = 1 ]; then
@@ -279,6 +289,7 @@ while :; do
         _t=$((NOW - T0))
         _cs=$((_t % 100))
         [ "$_cs" -lt 10 ] && _cs=0$_cs
+        mark root "$DEV"
         say "time root=$UP dev=$DEV after=$((_t / 100)).$_cs s"
         if mount_root; then
             break

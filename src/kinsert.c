@@ -54,17 +54,18 @@ enum fr_kcomp fr_kernel_compression(const char *sys)
     return FR_KCOMP_NONE;
 }
 
-enum fr_kcomp fr_file_compression(int fd)
+static enum fr_kcomp buf_compression(const unsigned char *buf, ssize_t n)
 {
-    unsigned char buf[6];
-    ssize_t n = pread(fd, buf, sizeof(buf), 0);
-
-    if (n <= 0)
-        return FR_KCOMP_NONE;
-    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+    for (size_t i = 0; n > 0 && i < sizeof(formats) / sizeof(formats[0]); i++)
         if ((size_t)n >= formats[i].len && memcmp(buf, formats[i].magic, formats[i].len) == 0)
             return formats[i].kind;
     return FR_KCOMP_NONE;
+}
+
+enum fr_kcomp fr_file_compression(int fd)
+{
+    unsigned char buf[6];
+    return buf_compression(buf, pread(fd, buf, sizeof(buf), 0));
 }
 
 int fr_kinsert(const char *path, const char *options, enum fr_kcomp kernel)
@@ -74,15 +75,16 @@ int fr_kinsert(const char *path, const char *options, enum fr_kcomp kernel)
         return -errno;
 
     /* An uncompressed object goes as it is; libkmod would do the same. A
-     * compressed one only in the kernel's own format. */
-    enum fr_kcomp c = fr_file_compression(fd);
+     * compressed one only in the kernel's own format. One read of the
+     * head tells both. */
     static const unsigned char elf[4] = {0x7f, 'E', 'L', 'F'};
-    unsigned char head[4];
+    unsigned char head[6];
+    ssize_t n = pread(fd, head, sizeof(head), 0);
+    enum fr_kcomp c = buf_compression(head, n);
     int flags;
     if (c != FR_KCOMP_NONE && c == kernel)
         flags = MODULE_INIT_COMPRESSED_FILE;
-    else if (c == FR_KCOMP_NONE && pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
-             memcmp(head, elf, sizeof(elf)) == 0)
+    else if (c == FR_KCOMP_NONE && n >= (ssize_t)sizeof(elf) && memcmp(head, elf, sizeof(elf)) == 0)
         flags = 0;
     else {
         close(fd);

@@ -54,7 +54,8 @@ static void add_name(struct fr_linkset *out, const char *cat, const char *leaf,
         return;
     if ((size_t)snprintf(full, sizeof full, "%s%s", leaf, suffix) >= sizeof full || !leaf_ok(full))
         return;
-    if ((size_t)snprintf(out->name[out->n], PATH_MAX, "%s/%s", cat, full) >= PATH_MAX)
+    if ((size_t)snprintf(out->name[out->n], sizeof out->name[0], "%s/%s", cat, full) >=
+        sizeof out->name[0])
         return;
     out->n++;
 }

@@ -9,9 +9,12 @@
 
 #define FR_LINKS_MAX 8
 
+/* "by-partlabel/" and a leaf of at most NAME_MAX bytes. */
+#define FR_LINK_NAME_MAX (16 + NAME_MAX + 1)
+
 struct fr_linkset {
     size_t n;
-    char name[FR_LINKS_MAX][PATH_MAX]; /* relative to /dev/disk, e.g. "by-uuid/1234-ABCD" */
+    char name[FR_LINKS_MAX][FR_LINK_NAME_MAX]; /* relative to /dev/disk, e.g. "by-uuid/1234-ABCD" */
 };
 
 /* libblkid's blkid_encode_string. Returns 0 or -EINVAL/-ENAMETOOLONG. */

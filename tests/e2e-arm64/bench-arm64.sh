@@ -67,16 +67,10 @@ boot() {
         shell) line=$(sh "$RUN" -r -f "$FINDROOT" "neg-$scen" 2>/dev/null | grep '^E2E ') ;;
         oracle) line=$(sh "$RUN" -r -i "$ORACLE" -x "oracle.modules=$(oracle_modules "$scen")" "$scen" 2>/dev/null | grep '^E2E ') ;;
     esac
-    start=$(printf '%s\n' "$line" | sed -n 's/.* start=\([0-9.]*\).*/\1/p')
-    root=$(printf '%s\n' "$line" | sed -n 's/.* root=\([0-9.]*\).*/\1/p')
-    fail=$(printf '%s\n' "$line" | sed -n 's/.* fail=\([0-9.]*\).*/\1/p')
-    if [ -n "$start" ] && [ -n "$root" ]; then
-        res="found $(awk -v a="$start" -v b="$root" 'BEGIN { printf "%.2f", b - a }') $root"
-    elif [ -n "$start" ] && [ -n "$fail" ]; then
-        res="gaveup $(awk -v a="$start" -v b="$fail" 'BEGIN { printf "%.2f", b - a }') $fail"
-    else
-        res="broken - -"
-    fi
+    root=$(printf '%s\n' "$line" | sed -n 's/.* \(root\|fail\)=\([0-9][0-9.]*\).*/\2/p')
+    # shellcheck disable=SC2046 # split "outcome seconds clock"
+    set -- $(bench_outcome "$line")
+    res="$1 $2 ${root:--}"
     echo "$scen $strat $res" >>"$RAW"
     echo "bench-arm64: $scen $strat $res  [$line]" >&2
 }

@@ -57,6 +57,9 @@
 #                                  background and use qmp_cmd meanwhile.
 #   qmp_cmd SOCK JSON...           send QMP commands (capabilities handshake done)
 #   uptime_of LOG TAG              the guest uptime printed after TAG in LOG
+#   bench_outcome VERDICT_LINE     "found|gaveup SECONDS kmsg|uptime" for benchmarks
+#   kmsg_time_of LOG WHAT          the kernel timestamp of the hook's kernel
+#                                  log mark "findroot-init: reached WHAT"
 #   verdict SCENARIO PASS|FAIL SECONDS REASON
 #                                  print "E2E <scenario> PASS|FAIL <s> <reason>" on
 #                                  stdout and return 0 for PASS, 1 for FAIL
@@ -509,6 +512,31 @@ except socket.timeout:
         e2e_log "need socat or python3 for QMP"
         return 1
     fi
+}
+
+kmsg_time_of() {
+    # the kernel's timestamp of the first console line "[ SECS] findroot-init: reached WHAT"
+    tr -d '\r' <"$1" | awk -v what="$2" '
+        { i = index($0, "] findroot-init: reached " what); if (!i || substr($0, 1, 1) != "[") next
+          rest = substr($0, i + length("] findroot-init: reached " what), 1)
+          if (rest != "" && rest != " ") next
+          t = substr($0, 2, i - 2); gsub(/ /, "", t)
+          if (t ~ /^[0-9]+\.[0-9]+$/) { print t; exit } }'
+}
+
+bench_outcome() {
+    # "found|gaveup SECONDS CLOCK" from run-scenario's -r verdict line: the
+    # kernel log marks (microseconds) when the /init wrote them, else its
+    # /proc/uptime stamps (10 ms steps); "broken - -" without either.
+    printf '%s\n' "$1" | awk '
+        { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[2] ~ /^[0-9]+(\.[0-9]+)?$/) v[kv[1]] = kv[2] } }
+        END {
+            if ("kstart" in v && "kroot" in v) printf "found %.3f kmsg\n", v["kroot"] - v["kstart"]
+            else if ("kstart" in v && "kfail" in v) printf "gaveup %.3f kmsg\n", v["kfail"] - v["kstart"]
+            else if ("start" in v && "root" in v) printf "found %.2f uptime\n", v["root"] - v["start"]
+            else if ("start" in v && "fail" in v) printf "gaveup %.2f uptime\n", v["fail"] - v["start"]
+            else print "broken - -"
+        }'
 }
 
 uptime_of() {

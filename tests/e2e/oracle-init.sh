@@ -2,7 +2,8 @@
 # The benchmark's oracle /init: knows the answer in advance. Loads exactly the
 # modules named by oracle.modules=a,b,c (virtio_iommu and the storage driver),
 # polls for root= every 10 ms, mounts it and switch_root's. The practical floor
-# for "/init start to root found"; prints the same "time" lines as findroot-init.
+# for "/init start to root found"; prints the same "time" lines and kernel log
+# marks as findroot-init.
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -11,6 +12,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 read -r up _ </proc/uptime
 echo "findroot-init: time start=$up"
+echo "<5>findroot-init: reached start" >/dev/kmsg
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
 read -r cmdline </proc/cmdline
 root=""
@@ -31,6 +33,7 @@ while :; do
     esac
     usleep 10000
 done
+echo "<5>findroot-init: reached root $dev" >/dev/kmsg
 read -r up _ </proc/uptime
 echo "findroot-init: time root=$up dev=$dev"
 mount -t ext4 -o ro "$dev" /root

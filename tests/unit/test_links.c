@@ -217,11 +217,44 @@ static void test_sync(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* The longest names: a leaf of NAME_MAX bytes in the longest category is
+ * kept whole; one byte more and there is no link (the kernel would refuse
+ * the name), never a cut one. */
+static void test_long_names(void)
+{
+    struct fr_linkset s;
+    struct fr_blockdev disk = mkdev("vda", 252, 0, 0);
+    struct fr_blockdev p1 = mkdev("vda1", 252, 1, 1);
+    char leaf[NAME_MAX + 2], want[NAME_MAX + 64];
+
+    snprintf(disk.pttype, sizeof disk.pttype, "gpt");
+    snprintf(p1.disk, sizeof p1.disk, "vda");
+    memset(leaf, 'x', NAME_MAX);
+    leaf[NAME_MAX] = '\0';
+    memcpy(p1.partlabel, leaf, NAME_MAX + 1);
+    CHECK_INT((int)strlen(p1.partlabel), NAME_MAX);
+    fr_link_names(&p1, &disk, &s);
+    snprintf(want, sizeof want, "by-partlabel/%s", leaf);
+    CHECK(has(&s, want));
+
+    /* by-path: 250 bytes and "-part1" is 256, one past NAME_MAX. */
+    leaf[250] = '\0';
+    disk.path_name = leaf;
+    fr_link_names(&p1, &disk, &s);
+    for (size_t i = 0; i < s.n; i++)
+        CHECK(strncmp(s.name[i], "by-path/", 8) != 0);
+    leaf[249] = '\0';
+    fr_link_names(&p1, &disk, &s);
+    snprintf(want, sizeof want, "by-path/%s-part1", leaf);
+    CHECK(has(&s, want));
+}
+
 int main(void)
 {
     fr_log_init(FR_LOG_ERR, NULL);
     test_encode();
     test_names();
+    test_long_names();
     test_targets();
     test_choice();
     test_sync();
