@@ -98,7 +98,7 @@ stats() {
                  med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
                  out = ""
                  for (k in o) out = out (out == "" ? "" : "+") k o[k]
-                 printf "%.2f %.2f %.2f %d %s\n", med, v[1], v[NR], NR, out
+                 printf "%.3f %.3f %.3f %d %s\n", med, v[1], v[NR], NR, out
              }'
 }
 
@@ -127,7 +127,8 @@ table() {
 }
 
 report() {
-    echo "Guest time from /init start to root found (seconds, /proc/uptime stamps printed by the /init)."
+    echo "Guest time from /init start to root found (seconds, from the kernel log's timestamps of"
+    echo "the /init's marks \"findroot-init: reached start|root\", else its /proc/uptime stamps)."
     echo
     table
     echo
