@@ -74,12 +74,10 @@ boot() {
         shell) line=$(sh "$RUN" -r -f "$FINDROOT" "neg-$scen" 2>/dev/null | grep '^E2E ') ;;
         oracle) line=$(sh "$RUN" -r -i "$ORACLE" -x "oracle.modules=$(oracle_modules "$scen")" "$scen" 2>/dev/null | grep '^E2E ') ;;
     esac
-    res=$(bench_outcome "$line")
-    start=$(printf '%s\n' "$line" | sed -n 's/.* start=\([0-9.]*\).*/\1/p')
-    end=$(printf '%s\n' "$line" | sed -n 's/.* \(root\|fail\)=\([0-9][0-9.]*\).*/\2/p')
-    if [ -n "$start" ] && [ -n "$end" ]; then
-        res="$res (uptime stamps: $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'))"
-    fi
+    # shellcheck disable=SC2046 # split "outcome seconds clock uptime-seconds end"
+    set -- $(bench_outcome "$line")
+    res="$1 $2 $3"
+    [ "$4" != - ] && res="$res (uptime stamps: $4)"
     echo "$scen $strat $res" >>"$RAW"
     echo "bench: $scen $strat $res  [$line]" >&2
 }

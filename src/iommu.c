@@ -391,11 +391,6 @@ int fr_iommu_detect_first(const struct fr_roots *r, struct fr_iommu *out)
     return detect(r, r && r->real_sys ? "/proc/device-tree" : NULL, out, true);
 }
 
-int fr_iommu_detect_first_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out)
-{
-    return detect(r, proc_dt, out, true);
-}
-
 bool fr_iommu_present(const struct fr_iommu *i)
 {
     return i && (i->viot || i->virtio_device || i->pci_device || i->devicetree);

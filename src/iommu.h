@@ -26,6 +26,5 @@ int fr_iommu_detect_at(const struct fr_roots *r, const char *proc_dt, struct fr_
  * bound; the other evidence fields may stay false. The diagnosis uses the
  * full fr_iommu_detect(). */
 int fr_iommu_detect_first(const struct fr_roots *r, struct fr_iommu *out);
-int fr_iommu_detect_first_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out);
 /* true if any evidence of a virtio-iommu was found. */
 bool fr_iommu_present(const struct fr_iommu *i);

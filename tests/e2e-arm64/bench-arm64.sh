@@ -67,10 +67,9 @@ boot() {
         shell) line=$(sh "$RUN" -r -f "$FINDROOT" "neg-$scen" 2>/dev/null | grep '^E2E ') ;;
         oracle) line=$(sh "$RUN" -r -i "$ORACLE" -x "oracle.modules=$(oracle_modules "$scen")" "$scen" 2>/dev/null | grep '^E2E ') ;;
     esac
-    root=$(printf '%s\n' "$line" | sed -n 's/.* \(root\|fail\)=\([0-9][0-9.]*\).*/\2/p')
-    # shellcheck disable=SC2046 # split "outcome seconds clock"
+    # shellcheck disable=SC2046 # split "outcome seconds clock uptime-seconds end"
     set -- $(bench_outcome "$line")
-    res="$1 $2 ${root:--}"
+    res="$1 $2 $5"
     echo "$scen $strat $res" >>"$RAW"
     echo "bench-arm64: $scen $strat $res  [$line]" >&2
 }

@@ -237,11 +237,8 @@ T_START=$(uptime_of "$CLEAN" 'findroot-init: time start=')
 T_ROOT=$(uptime_of "$CLEAN" 'findroot-init: time root=')
 T_FAIL=$(uptime_of "$CLEAN" 'findroot-init: time fail=')
 STAMPS=""
-# The same moments from the kernel log marks, in microseconds (not in old hooks).
-K_START=$(kmsg_time_of "$CLEAN" start)
-K_ROOT=$(kmsg_time_of "$CLEAN" root)
-K_FAIL=$(kmsg_time_of "$CLEAN" fail)
-[ "$REPORT" = 1 ] && STAMPS=" start=${T_START:-none} root=${T_ROOT:-none} fail=${T_FAIL:-none} kstart=${K_START:-none} kroot=${K_ROOT:-none} kfail=${K_FAIL:-none}"
+# With the same moments from the kernel log marks, in microseconds (not in old hooks).
+[ "$REPORT" = 1 ] && STAMPS=" start=${T_START:-none} root=${T_ROOT:-none} fail=${T_FAIL:-none}$(kmsg_stamps "$CLEAN")"
 REACHED=0
 grep -q "^$MARKER" "$CLEAN" && REACHED=1
 

@@ -57,7 +57,8 @@
 #                                  background and use qmp_cmd meanwhile.
 #   qmp_cmd SOCK JSON...           send QMP commands (capabilities handshake done)
 #   uptime_of LOG TAG              the guest uptime printed after TAG in LOG
-#   bench_outcome VERDICT_LINE     "found|gaveup SECONDS kmsg|uptime" for benchmarks
+#   kmsg_stamps LOG                " kstart=.. kroot=.. kfail=.." from kmsg_time_of
+#   bench_outcome VERDICT_LINE     "found|gaveup SECONDS kmsg|uptime UPTIME_S END"
 #   kmsg_time_of LOG WHAT          the kernel timestamp of the hook's kernel
 #                                  log mark "findroot-init: reached WHAT"
 #   verdict SCENARIO PASS|FAIL SECONDS REASON
@@ -524,18 +525,28 @@ kmsg_time_of() {
           if (t ~ /^[0-9]+\.[0-9]+$/) { print t; exit } }'
 }
 
+kmsg_stamps() {
+    # " kstart=.. kroot=.. kfail=.." (none where missing) for run-scenario's -r line
+    printf ' kstart=%s kroot=%s kfail=%s' "$(kmsg_time_of "$1" start)" "$(kmsg_time_of "$1" root)" \
+        "$(kmsg_time_of "$1" fail)" | sed 's/=\( \|$\)/=none\1/g'
+}
+
 bench_outcome() {
-    # "found|gaveup SECONDS CLOCK" from run-scenario's -r verdict line: the
-    # kernel log marks (microseconds) when the /init wrote them, else its
-    # /proc/uptime stamps (10 ms steps); "broken - -" without either.
+    # "found|gaveup SECONDS CLOCK UPTIME_SECONDS UPTIME_END" from run-scenario's
+    # -r verdict line: SECONDS from the kernel log marks (microseconds) when the
+    # /init wrote them, else from its /proc/uptime stamps (10 ms steps); the
+    # uptime stamps' own duration and end (root or fail) follow, "-" if absent.
+    # "broken - - - -" without either clock.
     printf '%s\n' "$1" | awk '
         { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[2] ~ /^[0-9]+(\.[0-9]+)?$/) v[kv[1]] = kv[2] } }
         END {
-            if ("kstart" in v && "kroot" in v) printf "found %.3f kmsg\n", v["kroot"] - v["kstart"]
-            else if ("kstart" in v && "kfail" in v) printf "gaveup %.3f kmsg\n", v["kfail"] - v["kstart"]
-            else if ("start" in v && "root" in v) printf "found %.2f uptime\n", v["root"] - v["start"]
-            else if ("start" in v && "fail" in v) printf "gaveup %.2f uptime\n", v["fail"] - v["start"]
-            else print "broken - -"
+            end = ("root" in v) ? v["root"] : ("fail" in v) ? v["fail"] : ""
+            up = ("start" in v && end != "") ? sprintf("%.2f %s", end - v["start"], end) : "- -"
+            if ("kstart" in v && "kroot" in v) printf "found %.3f kmsg %s\n", v["kroot"] - v["kstart"], up
+            else if ("kstart" in v && "kfail" in v) printf "gaveup %.3f kmsg %s\n", v["kfail"] - v["kstart"], up
+            else if ("start" in v && "root" in v) printf "found %.2f uptime %s\n", v["root"] - v["start"], up
+            else if ("start" in v && "fail" in v) printf "gaveup %.2f uptime %s\n", v["fail"] - v["start"], up
+            else print "broken - - - -"
         }'
 }
 
