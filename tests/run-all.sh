@@ -30,12 +30,18 @@ say() { printf '\n=== %s\n' "$*"; }
 # shellcheck source=tests/e2e/lib.sh
 . "$repo/tests/e2e/lib.sh"
 
+# Every package the chosen stages need, installed before any stage starts, so
+# that parallel tests find them in place (ensure_packages also waits for the
+# dpkg lock and retries once, for the callers that still install on their own).
 install_packages() {
-	ensure_packages build-essential cmake pkg-config libblkid-dev libkmod-dev libudev-dev \
+	set -- build-essential cmake pkg-config libblkid-dev libkmod-dev \
 		e2fsprogs fdisk gdisk dosfstools util-linux kmod busybox-static cpio \
-		xz-utils zstd shellcheck valgrind python3 socat qemu-system-x86 ovmf && return 0
-	[ "$(id -u)" = 0 ] && return 1
-	echo "run-all: not root, going on without them" >&2
+		xz-utils zstd shellcheck valgrind python3 socat qemu-system-x86 ovmf
+	case " $stages " in *" integrations "*) set -- "$@" dracut debootstrap ;; esac
+	ensure_packages "$@" || return 1
+	case " $stages " in
+	*" arm64 "*) sh "$repo/tools/cross-arm64.sh" --deps || return 1 ;;
+	esac
 }
 
 # run_ctest NAME ctest-args...: fails on a failed or skipped test
@@ -110,8 +116,12 @@ st_integrations() {
 st_arm64() { CTEST_PARALLEL_LEVEL=$jobs sh "$repo/tests/e2e-arm64/ci.sh" "$out"; }
 
 [ $# -gt 0 ] || set -- build asan valgrind e2e static integrations arm64
+stages=" $* "
 say "packages"
-install_packages
+if ! install_packages; then
+	echo "run-all: could not install the packages the tests need (see the lines above)" >&2
+	exit 1
+fi
 mkdir -p "$logdir"
 # The static dependencies build from Debian sources (minutes, cached): start
 # it now, beside the CPU-bound boots; the static stage then finds it done.

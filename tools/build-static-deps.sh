@@ -113,40 +113,14 @@ fi
 t_begin=$(date +%s)
 
 # ---- host packages ---------------------------------------------------------
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
-missing=""
-for p in $HOST_PKGS; do
-	installed "$p" || missing="$missing $p"
-done
-apt_install() {
-	# Others may run apt at the same time: wait for the dpkg lock.
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q \
-		--no-install-recommends "$@" >&2
-}
+# shellcheck source=tools/lib/apt.sh
+. "$script_dir/lib/apt.sh"
+# shellcheck disable=SC2086  # word splitting of the package list is wanted
+missing=$(fr_pkgs_missing $HOST_PKGS)
 if [ -n "$missing" ]; then
-	[ -z "${FINDROOT_NO_INSTALL:-}" ] || die "missing packages:$missing (FINDROOT_NO_INSTALL is set)"
-	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root, or install them)"
-	need_update=0
-	if [ -n "$CROSS" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-		say "adding the $arch architecture to dpkg"
-		dpkg --add-architecture "$arch"
-		need_update=1
-	fi
-	# The foreign package lists exist only after an update with the architecture on.
-	if [ -n "$CROSS" ] && ! apt-cache show "musl-dev:$arch" >/dev/null 2>&1; then
-		need_update=1
-	fi
-	if [ "$need_update" = 1 ]; then
-		say "apt-get update"
-		apt-get -o DPkg::Lock::Timeout=900 update -q >&2
-	fi
-	say "installing:$missing"
-	# shellcheck disable=SC2086  # word splitting of the package list is wanted
-	if ! apt_install $missing; then
-		apt-get -o DPkg::Lock::Timeout=900 update -q >&2
-		# shellcheck disable=SC2086
-		apt_install $missing
-	fi
+	[ -z "${FINDROOT_NO_INSTALL:-}" ] || die "missing packages: $missing (FINDROOT_NO_INSTALL is set)"
+	# shellcheck disable=SC2086
+	ensure_packages $HOST_PKGS || die "missing packages: $missing"
 fi
 command -v "$MUSL_CC" >/dev/null || die "$MUSL_CC not found"
 if [ -n "$CROSS" ]; then
@@ -208,8 +182,11 @@ if [ ! -s "$APTDIR/sources.list" ] && [ ! -s "$APTDIR/sources.list.d/findroot-sr
 	die "no apt entries for $codename found in /etc/apt"
 fi
 
+# apt_priv apt-get|apt-cache ARGS...: the tool with the private configuration
 apt_priv() {
-	apt-get -q \
+	tool=$1
+	shift
+	fr_apt_tool "$tool" \
 		-o Dir::Etc::SourceList="$APTDIR/sources.list" \
 		-o Dir::Etc::SourceParts="$APTDIR/sources.list.d" \
 		-o Dir::State::Lists="$APTDIR/lists" \
@@ -221,21 +198,31 @@ apt_priv() {
 
 if ! ls "$APTDIR/lists/"*_Sources* >/dev/null 2>&1; then
 	say "apt-get update (private source lists in $APTDIR)"
-	apt_priv update >&2 || die "apt-get update of the deb-src lists failed"
+	apt_priv apt-get update >&2 || die "apt-get update of the deb-src lists failed"
 fi
 
 # ---- fetch and unpack ------------------------------------------------------
+# A moving archive: the newest listed version (often the security suite's)
+# may answer 404 for its files; fr_apt_fetch_version then takes the next one
+# apt lists (the release suite's), and the version used is recorded.
+sources=""
 for pkg in $SRC_PKGS; do
-	if ! ls "$DLDIR/${pkg}_"*.dsc >/dev/null 2>&1; then
+	pdir=$DLDIR/$pkg
+	if [ ! -f "$pdir/.version" ]; then
+		rm -rf "$pdir"
 		say "fetching source package $pkg"
-		if ! (cd "$DLDIR" && apt_priv source --download-only "$pkg" >&2); then
+		if ! got=$(fr_apt_fetch_version apt_priv "$pkg" "$pdir" source); then
 			say "retrying after apt-get update (lists may be stale)"
-			apt_priv update >&2 || die "apt-get update of the deb-src lists failed"
-			(cd "$DLDIR" && apt_priv source --download-only "$pkg" >&2) ||
-				die "apt-get source $pkg failed"
+			apt_priv apt-get update >&2 || die "apt-get update of the deb-src lists failed"
+			got=$(fr_apt_fetch_version apt_priv "$pkg" "$pdir" source) ||
+				die "source package $pkg: no listed version could be downloaded"
 		fi
+		echo "$got" >"$pdir/.version"
 	fi
-	dsc=$(find "$DLDIR" -maxdepth 1 -name "${pkg}_*.dsc" | sort -V | tail -n 1)
+	sources="$sources$pkg $(cat "$pdir/.version")
+"
+	dsc=$(find "$pdir" -maxdepth 1 -name "${pkg}_*.dsc" | head -n 1)
+	[ -n "$dsc" ] || die "source package $pkg: no .dsc in $pdir"
 	ver=$(basename "$dsc" .dsc)
 	if [ ! -d "$SRCDIR/$ver" ]; then
 		say "unpacking $ver"
@@ -351,5 +338,9 @@ done
 end=$(date +%s)
 say "$arch: built in $((end - start)) s; in all $((end - t_begin)) s" \
 	"(packages $((t_pkgs - t_begin)) s, sources $((t_src - t_pkgs)) s)"
+# Which Debian source versions this prefix was built from (tests/static/sizes.sh
+# reports them beside the binary's size).
+printf '%s' "$sources" >"$PREFIX/SOURCES"
+say "built from: $(printf '%s' "$sources" | tr '\n' ',' | sed 's/,$//; s/,/, /g')"
 echo "$STAMP" >"$PREFIX/.stamp"
 echo "$PREFIX"

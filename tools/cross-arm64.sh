@@ -57,42 +57,12 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$build" ] || build=$src/build-arm64
 
-missing_pkgs() {
-    for p in "$@"; do
-        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-            printf ' %s' "$p"
-        fi
-    done
-}
-
-apt_install() {
-    # Others may be running apt at the same time: wait for the lock.
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q \
-        --no-install-recommends "$@" >&2
-}
+# shellcheck source=tools/lib/apt.sh
+. "$src/tools/lib/apt.sh"
 
 install_deps() {
     # shellcheck disable=SC2086 # the lists are space separated on purpose
-    missing=$(missing_pkgs $BUILD_PKGS $TEST_PKGS)
-    [ -z "$missing" ] && return 0
-    [ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root, or install them)"
-    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-        say "adding the arm64 architecture to dpkg"
-        dpkg --add-architecture arm64
-        need_update=1
-    fi
-    # An arm64 package list exists only after an update with the architecture on.
-    if [ "${need_update:-0}" = 1 ] || ! apt-cache show libblkid-dev:arm64 >/dev/null 2>&1; then
-        say "apt-get update"
-        apt-get -o DPkg::Lock::Timeout=900 update -q >&2
-    fi
-    say "installing:$missing"
-    # shellcheck disable=SC2086
-    if ! apt_install $missing; then
-        apt-get -o DPkg::Lock::Timeout=900 update -q >&2
-        # shellcheck disable=SC2086
-        apt_install $missing
-    fi
+    ensure_packages $BUILD_PKGS $TEST_PKGS || die "cannot install the arm64 build and test packages"
 }
 
 case $deps in
@@ -103,8 +73,8 @@ case $deps in
     auto) install_deps ;;
     no)
         # shellcheck disable=SC2086
-        missing=$(missing_pkgs $BUILD_PKGS)
-        [ -z "$missing" ] || die "missing packages:$missing"
+        missing=$(fr_pkgs_missing $BUILD_PKGS)
+        [ -z "$missing" ] || die "missing packages: $missing"
         ;;
 esac
 

@@ -13,7 +13,7 @@ build=${FINDROOT_BUILD:-$repo/build}
 
 # shellcheck source=tests/e2e/lib.sh
 . "$repo/tests/e2e/lib.sh"
-ensure_packages build-essential cmake pkg-config libblkid-dev libkmod-dev libudev-dev ||
+ensure_packages build-essential cmake pkg-config libblkid-dev libkmod-dev ||
 	[ "$(id -u)" != 0 ] || exit 1
 cmake -S "$repo" -B "$build" > /dev/null
 cmake --build "$build" -j"$(nproc)" > /dev/null

@@ -39,8 +39,6 @@
 E2E_ARM64_MODULES="virtio_iommu virtio_blk virtio_scsi sd_mod ext4 crc32c_generic"
 
 ensure_arm64_tools() {
-    # lib.sh's ensure_packages cannot add the arm64 architecture; the arm64
-    # package names resolve only after tools/cross-arm64.sh --deps did that.
     ensure_packages qemu-system-arm qemu-efi-aarch64 ipxe-qemu busybox-static e2fsprogs gdisk \
         kmod cpio xz-utils util-linux binutils-aarch64-linux-gnu
 }
@@ -54,29 +52,27 @@ get_busybox_arm64() {
     fi
     broot="$FINDROOT_CACHE/busybox-arm64"
     mkdir -p "$broot" || return 1
-    ver=$(apt-cache policy busybox-static:arm64 2>/dev/null | awk '/Candidate:/ {print $2}')
-    if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-        e2e_log "busybox-static:arm64 unknown to apt (run tools/cross-arm64.sh --deps)"
-        return 1
-    fi
     (
         flock 9 || exit 1
-        dir="$broot/$ver"
-        if [ ! -f "$dir/.complete" ]; then
-            work=$(mktemp -d "$broot/.dl.XXXXXX") || exit 1
-            chmod 0777 "$work" # apt-get download drops to the _apt user
-            e2e_log "downloading busybox-static:arm64 $ver"
-            if ! (cd "$work" && apt-get download -q "busybox-static:arm64=$ver" >&2 2>&1) ||
-                ! deb=$(find "$work" -maxdepth 1 -name '*.deb' | head -n 1) || [ -z "$deb" ] ||
-                ! mkdir -p "$work/root" || ! dpkg-deb -x "$deb" "$work/root"; then
-                rm -rf "$work"
-                e2e_log "could not get busybox-static:arm64"
+        # the version fetched last time, if its tree is complete
+        ver=$(cat "$broot/.version" 2>/dev/null)
+        if [ -z "$ver" ] || [ ! -f "$broot/$ver/.complete" ]; then
+            rm -rf "$broot/.dl"
+            # every version apt lists, newest first, until one downloads
+            if ! ver=$(fr_apt_fetch_version fr_apt_tool busybox-static:arm64 "$broot/.dl" binary) ||
+                ! deb=$(find "$broot/.dl" -maxdepth 1 -name '*.deb' | head -n 1) || [ -z "$deb" ] ||
+                ! rm -rf "${broot:?}/${ver:?}" || ! mkdir -p "$broot/$ver.tmp" ||
+                ! dpkg-deb -x "$deb" "$broot/$ver.tmp"; then
+                rm -rf "$broot/.dl" "$broot/$ver.tmp"
+                e2e_log "could not get busybox-static:arm64 (run tools/cross-arm64.sh --deps first?)"
                 exit 1
             fi
-            rm -rf "$dir"
-            mv "$work/root" "$dir" && rm -rf "$work" && : >"$dir/.complete" || exit 1
+            e2e_log "busybox-static:arm64 $ver"
+            rm -rf "$broot/.dl"
+            mv "$broot/$ver.tmp" "$broot/$ver" && : >"$broot/$ver/.complete" &&
+                echo "$ver" >"$broot/.version" || exit 1
         fi
-        printf '%s\n' "$dir/bin/busybox"
+        printf '%s\n' "$broot/$ver/bin/busybox"
     ) 9>"$broot/.lock"
 }
 

@@ -12,8 +12,9 @@
 #
 # Functions:
 #   e2e_log MSG...                 message on stderr
-#   ensure_packages PKG...         apt-get install -y only the missing ones
-#                                  (apt-get update once if a package is unknown)
+#   ensure_packages PKG...         from tools/lib/apt.sh: install the missing ones
+#                                  (waits for the dpkg lock, retries once after
+#                                  apt-get update, one line per failing package)
 #   ensure_e2e_tools               the packages the x86 boot tests need
 #   get_kernel FLAVOR              "6.12" (newest linux-image-6.12*-amd64-unsigned),
 #                                  "6.1" (newest linux-image-6.1.0-N-amd64-unsigned),
@@ -96,30 +97,11 @@ e2e_repo_root() {
     return 1
 }
 
-ensure_packages() {
-    # one dpkg-query for all: it is slow on a loaded machine
-    installed=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null |
-        awk '/ install ok installed$/ {print $1}' | tr '\n' ' ')
-    missing=""
-    for p in "$@"; do
-        case " $installed " in
-            *" $p "*) ;;
-            *) missing="$missing $p" ;;
-        esac
-    done
-    [ -z "$missing" ] && return 0
-    if [ "$(id -u)" != 0 ]; then
-        e2e_log "missing packages:$missing (need root to install)"
-        return 1
-    fi
-    e2e_log "installing:$missing"
-    # shellcheck disable=SC2086 # word splitting of the package list is wanted
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2; then
-        DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || return 1
-        # shellcheck disable=SC2086
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2 || return 1
-    fi
-}
+# The one package installer of the tree (and archive downloads that survive
+# a moving archive): ensure_packages, fr_apt_fetch_version, ...
+_e2e_root=$(e2e_repo_root) || return 1
+# shellcheck source=tools/lib/apt.sh
+. "$_e2e_root/tools/lib/apt.sh"
 
 ensure_e2e_tools() {
     ensure_packages qemu-system-x86 busybox-static e2fsprogs gdisk ovmf kmod cpio xz-utils zstd util-linux socat

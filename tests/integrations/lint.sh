@@ -5,10 +5,9 @@
 set -u
 src=$1
 if ! command -v shellcheck > /dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q shellcheck > /dev/null 2>&1
-    fi
-    command -v shellcheck > /dev/null 2>&1 || { echo "SKIP: no shellcheck"; exit 77; }
+    # shellcheck source=tools/lib/apt.sh
+    . "$src/tools/lib/apt.sh"
+    ensure_packages shellcheck || { echo "FAIL: no shellcheck"; exit 1; }
 fi
 rc=0
 check() {
@@ -33,4 +32,7 @@ check -x -P SCRIPTDIR tests/integrations/common.sh tests/integrations/dracut-boo
     tests/integrations/lint.sh tests/integrations/install-check.sh tests/integrations/bench-table.sh \
     tests/integrations/mkinitcpio/harness-init tests/integrations/mkinitcpio/harness-init_functions
 check tests/integrations/mkinitcpio/harness.sh
+# the suite's driver and the tools it runs
+check -x -P SCRIPTDIR tests/run-all.sh tests/tools/test_apt.sh tools/lib/apt.sh \
+    tools/build-static-deps.sh tools/cross-arm64.sh tools/demo.sh .ci/run
 exit "$rc"
