@@ -114,7 +114,7 @@ add_custom_command(TARGET findroot POST_BUILD
   COMMENT "Stripping the static findroot"
   VERBATIM)
 add_custom_target(findroot-size
-  COMMAND sh ${CMAKE_SOURCE_DIR}/tests/static/sizes.sh $<TARGET_FILE:findroot>.stripped
+  COMMAND sh ${CMAKE_SOURCE_DIR}/tests/static/sizes.sh -p ${FINDROOT_STATIC_PREFIX} $<TARGET_FILE:findroot>.stripped
   DEPENDS findroot
   VERBATIM)
 

@@ -28,7 +28,7 @@ cmake -S "$repo" -B "$build" -DFINDROOT_STATIC=ON -DFINDROOT_STATIC_PREFIX="$pre
 cmake --build "$build" -j"$jobs"
 echo "static: build done in $(($(date +%s) - t1)) s"
 # shellcheck disable=SC2086 # an empty $dynamic must vanish
-sh "$repo/tests/static/sizes.sh" "$build/findroot.stripped" $dynamic
+sh "$repo/tests/static/sizes.sh" -p "$prefix" "$build/findroot.stripped" $dynamic
 if [ $# = 0 ]; then
 	set -- -L 'unit|fixture|static'
 fi

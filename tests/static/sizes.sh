@@ -1,9 +1,16 @@
 #!/bin/sh
 # Prints the sizes the static-build issue asks for: the stripped static
 # findroot and, when given, the stripped dynamic one plus its shared libraries
-# (what a dynamic findroot really adds to an initramfs).
-# usage: sizes.sh STATIC_FINDROOT [DYNAMIC_FINDROOT]
+# (what a dynamic findroot really adds to an initramfs); with -p, the Debian
+# source versions the static libraries were built from (the prefix's SOURCES,
+# written by tools/build-static-deps.sh).
+# usage: sizes.sh [-p STATIC_PREFIX] STATIC_FINDROOT [DYNAMIC_FINDROOT]
 set -eu
+prefix=""
+if [ "${1:-}" = -p ]; then
+	prefix=$2
+	shift 2
+fi
 static=$1
 dynamic=${2:-}
 
@@ -27,4 +34,12 @@ if [ -n "$dynamic" ]; then
 		names="$names $(basename "$lib")"
 	done
 	echo "size: dynamic findroot stripped $d bytes ($(kib "$d") KiB), plus shared libraries $libs bytes ($(kib "$libs") KiB):$names"
+fi
+if [ -n "$prefix" ]; then
+	if [ -f "$prefix/SOURCES" ]; then
+		echo "static libraries built from Debian sources: $(tr '\n' ',' <"$prefix/SOURCES" | sed 's/,$//; s/,/, /g')"
+	else
+		echo "static libraries: no SOURCES record in $prefix (rerun tools/build-static-deps.sh)" >&2
+		exit 1
+	fi
 fi
