@@ -102,7 +102,9 @@ expect "versions newest first, duplicates once: $got" [ "$got" = "1:0.9-1 1.5.10
 # --- a source whose newest listed version answers 404: the release version is fetched
 printf '%s\n' 1.5.4+dfsg2-5 1.5.4+dfsg2-5+deb12u1 >"$T/archive/libzstd"
 echo 1.5.4+dfsg2-5+deb12u1 >"$T/gone"
-v=$(fr_apt_fetch_version fr_apt_tool libzstd "$T/dl/libzstd" source 2>"$T/err")
+# under set -e, as tools/build-static-deps.sh calls it (dash keeps -e inside $(...))
+v=$(sh -eu -c '. "$1/tools/lib/apt.sh"; if ! v=$(fr_apt_fetch_version fr_apt_tool libzstd "$2" source); then exit 1; fi; echo "$v"' \
+	sh "$repo" "$T/dl/libzstd" 2>"$T/err")
 expect "source fallback fetched the release version ($v)" [ "$v" = 1.5.4+dfsg2-5 ]
 expect "the 404 version is named on stderr" grep -q 'libzstd 1.5.4+dfsg2-5+deb12u1 could not be downloaded' "$T/err"
 expect "the fallback is said: $(tail -n 1 "$T/err")" grep -q 'libzstd: using 1.5.4+dfsg2-5 (not downloadable: 1.5.4+dfsg2-5+deb12u1)' "$T/err"
@@ -131,7 +133,9 @@ fi
 echo 1.0 >"$T/archive/pkg-a"
 : >"$T/transient"
 rm -f "$T/updates" "$T/installs"
-expect "transient failure: ensure_packages succeeds" ensure_packages pkg-a 2>"$T/err"
+# under set -e, as tests/run-all.sh calls it
+expect "transient failure: ensure_packages succeeds" \
+	sh -eu -c '. "$1/tools/lib/apt.sh"; ensure_packages pkg-a || exit 1' sh "$repo" 2>"$T/err"
 expect "transient failure: one apt-get update ($(wc -l <"$T/updates"))" [ "$(wc -l <"$T/updates")" = 1 ]
 expect "transient failure: installed on the second try" [ -e "$T/state/pkg-a" ]
 expect "installed packages are not installed again" ensure_packages pkg-a

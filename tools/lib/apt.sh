@@ -106,7 +106,7 @@ _fr_apt_install_locked() {
     if ! fr_apt install -y --no-install-recommends $missing >"$log" 2>&1; then
         # a transient archive error or stale lists: once more, fresh
         fr_apt_log "install failed ($(grep -E '^E:' "$log" | head -n 1 | cut -c1-160)); apt-get update and one retry"
-        fr_apt update >>"$log" 2>&1
+        fr_apt update >>"$log" 2>&1 || true
         : >"$log.2"
         # shellcheck disable=SC2086
         if ! fr_apt install -y --no-install-recommends $missing >"$log.2" 2>&1; then
@@ -198,13 +198,15 @@ fr_apt_fetch_version() {
     for _v in $_cands; do
         _work=$(mktemp -d "$_dir/.fetch.XXXXXX") || return 1
         chmod 0777 "$_work" # apt-get drops to the _apt user for downloads
+        # callers run under set -e, which dash keeps inside $(...): every
+        # command that may fail is tested
         if [ "$_kind" = source ]; then
-            (cd "$_work" && "$_cmd" apt-get source --download-only "$_pkg=$_v") >"$_work/.log" 2>&1
+            _get="source --download-only"
         else
-            (cd "$_work" && "$_cmd" apt-get download "$_pkg=$_v") >"$_work/.log" 2>&1
+            _get=download
         fi
-        _rc=$?
-        if [ "$_rc" = 0 ]; then
+        # shellcheck disable=SC2086 # $_get is two words on purpose
+        if (cd "$_work" && "$_cmd" apt-get $_get "$_pkg=$_v") >"$_work/.log" 2>&1; then
             rm -f "$_work/.log"
             mv "$_work"/* "$_dir/" && rmdir "$_work" || return 1
             [ -z "$_tried" ] || fr_apt_log "$_pkg: using $_v (not downloadable:$_tried)"
