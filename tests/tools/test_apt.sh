@@ -92,7 +92,7 @@ esac
 F
 chmod +x "$T/bin/"*
 export FAKE="$T" PATH="$T/bin:$PATH" FR_APT_ANY_USER=1 FR_APT_LOCK="$T/apt.lock"
-# shellcheck source=tools/lib/apt.sh
+# shellcheck source=../../tools/lib/apt.sh
 . "$repo/tools/lib/apt.sh"
 
 # --- version order (dpkg's, not the string's)
@@ -103,6 +103,7 @@ expect "versions newest first, duplicates once: $got" [ "$got" = "1:0.9-1 1.5.10
 printf '%s\n' 1.5.4+dfsg2-5 1.5.4+dfsg2-5+deb12u1 >"$T/archive/libzstd"
 echo 1.5.4+dfsg2-5+deb12u1 >"$T/gone"
 # under set -e, as tools/build-static-deps.sh calls it (dash keeps -e inside $(...))
+# shellcheck disable=SC2016 # expanded by the inner shell
 v=$(sh -eu -c '. "$1/tools/lib/apt.sh"; if ! v=$(fr_apt_fetch_version fr_apt_tool libzstd "$2" source); then exit 1; fi; echo "$v"' \
 	sh "$repo" "$T/dl/libzstd" 2>"$T/err")
 expect "source fallback fetched the release version ($v)" [ "$v" = 1.5.4+dfsg2-5 ]
@@ -134,6 +135,7 @@ echo 1.0 >"$T/archive/pkg-a"
 : >"$T/transient"
 rm -f "$T/updates" "$T/installs"
 # under set -e, as tests/run-all.sh calls it
+# shellcheck disable=SC2016 # expanded by the inner shell
 expect "transient failure: ensure_packages succeeds" \
 	sh -eu -c '. "$1/tools/lib/apt.sh"; ensure_packages pkg-a || exit 1' sh "$repo" 2>"$T/err"
 expect "transient failure: one apt-get update ($(wc -l <"$T/updates"))" [ "$(wc -l <"$T/updates")" = 1 ]
