@@ -10,6 +10,8 @@ set(FINDROOT_INITCPIO_DIR "/usr/lib/initcpio" CACHE PATH
     "mkinitcpio directory (install/findroot and hooks/findroot below it)")
 set(FINDROOT_INITRAMFS_TOOLS_DIR "/usr/share/initramfs-tools" CACHE PATH
     "initramfs-tools directory (hooks/findroot and scripts/local-top/findroot below it)")
+set(FINDROOT_DRACUT_CONF_DIR "/usr/lib/dracut/dracut.conf.d" CACHE PATH
+    "dracut's configuration directory for distribution snippets (90-findroot.conf)")
 option(FINDROOT_INSTALL_INTEGRATIONS "Install the dracut, mkinitcpio and initramfs-tools pieces" ON)
 
 set(_fr_exec OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
@@ -31,6 +33,9 @@ if(FINDROOT_INSTALL_INTEGRATIONS)
           DESTINATION ${FINDROOT_DRACUT_DIR}/90findroot PERMISSIONS ${_fr_exec})
   install(FILES ${_fr_dracut}/findroot.service ${CMAKE_BINARY_DIR}/integrations/findroot.path
           DESTINATION ${FINDROOT_DRACUT_DIR}/90findroot PERMISSIONS ${_fr_data})
+  # packages put the module into every image, host-only ones included
+  install(FILES ${CMAKE_SOURCE_DIR}/dracut/90-findroot.conf
+          DESTINATION ${FINDROOT_DRACUT_CONF_DIR} PERMISSIONS ${_fr_data})
 
   # mkinitcpio: sourced by mkinitcpio, not executed
   install(FILES ${CMAKE_SOURCE_DIR}/mkinitcpio/install/findroot
