@@ -12,9 +12,10 @@
 #   5. the static build: deps from Debian sources, its tests, busybox-only boot
 #   6. dracut / initramfs-tools / mkinitcpio integration boots
 #   7. arm64: cross-build and boot tests
+#   8. packages: .deb/.rpm/Arch builds; .debs installed, image rebuilt, booted
 #
 # usage: tests/run-all.sh [STAGE...]   (default: all; stages: build asan
-#        valgrind e2e static integrations arm64)
+#        valgrind e2e static integrations arm64 packages)
 # A skipped test fails the run: nothing here is optional on a CI machine.
 set -eu
 repo=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
@@ -113,9 +114,12 @@ st_integrations() {
 	sh "$repo/tests/integrations/bench-table.sh" "$logdir/integrations-bench.txt"
 }
 
+# Debian packages installed in chroots (trigger, boot, purge, boot), Arch, RPM, Alpine
+st_packages() { run_ctest packages --test-dir "$out" -L packages; }
+
 st_arm64() { CTEST_PARALLEL_LEVEL=$jobs sh "$repo/tests/e2e-arm64/ci.sh" "$out"; }
 
-[ $# -gt 0 ] || set -- build asan valgrind e2e static integrations arm64
+[ $# -gt 0 ] || set -- build asan valgrind e2e static integrations arm64 packages
 stages=" $* "
 say "packages"
 if ! install_packages; then
@@ -148,6 +152,7 @@ for s in "$@"; do
 	static) stage static st_static ;;
 	integrations) stage integrations st_integrations ;;
 	arm64) stage arm64 st_arm64 ;;
+	packages) stage packages st_packages ;;
 	*) echo "run-all: unknown stage '$s'" >&2; exit 2 ;;
 	esac
 done

@@ -106,3 +106,27 @@ integ_expect_fail() {
     integ_bench "$1" NO-ROOT "$3" "as-expected"
     verdict "$1" PASS "$3" "ended without root, as expected"
 }
+
+# integ_chroot DIR LOG PACKAGE...: a Debian bookworm chroot (debootstrap
+# minbase from the system's mirror) with PACKAGEs installed, made once and
+# marked complete; services never start in it. Callers hold their own lock.
+integ_chroot() {
+    _ch=$1
+    _log=$2
+    shift 2
+    [ -f "$_ch/.complete" ] && return 0
+    ensure_packages debootstrap || return 1
+    _mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {print $2; exit}' \
+        /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null)
+    rm -rf "$_ch.tmp"
+    integ_log "debootstrap bookworm from ${_mirror:=http://deb.debian.org/debian} into $_ch"
+    if ! debootstrap --variant=minbase bookworm "$_ch.tmp" "$_mirror" > "$_log" 2>&1 ||
+        ! printf '#!/bin/sh\nexit 101\n' > "$_ch.tmp/usr/sbin/policy-rc.d" ||
+        ! chmod 755 "$_ch.tmp/usr/sbin/policy-rc.d" ||
+        ! chroot "$_ch.tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" \
+            >> "$_log" 2>&1; then
+        tail -n 20 "$_log" >&2
+        return 1
+    fi
+    rm -rf "$_ch" && mv "$_ch.tmp" "$_ch" && : > "$_ch/.complete"
+}

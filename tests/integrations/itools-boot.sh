@@ -11,29 +11,15 @@ FR_BIN=$1
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, chroot)"; exit 77; }
 ensure_e2e_tools || exit 1
-ensure_packages debootstrap || exit 1
 KDIR=$(get_kernel 6.12) || exit 1
 REL=$(kernel_release "$KDIR")
 mkdir -p "$INTEG_CACHE" || exit 1
 CH=$INTEG_CACHE/itools-chroot
 work=$(e2e_tmpdir itools) || exit 1
 
-mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {print $2; exit}' \
-    /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null)
-: "${mirror:=http://deb.debian.org/debian}"
-
 # the chroot, made once: debootstrap minbase + initramfs-tools
 make_chroot() {
-    [ -f "$CH/.complete" ] && return 0
-    rm -rf "$CH.tmp"
-    integ_log "debootstrap bookworm from $mirror into $CH"
-    if ! debootstrap --variant=minbase bookworm "$CH.tmp" "$mirror" > "$work/debootstrap.log" 2>&1 ||
-        ! chroot "$CH.tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-            initramfs-tools busybox >> "$work/debootstrap.log" 2>&1; then
-        tail -n 20 "$work/debootstrap.log" >&2
-        return 1
-    fi
-    rm -rf "$CH" && mv "$CH.tmp" "$CH" && : > "$CH/.complete"
+    integ_chroot "$CH" "$work/debootstrap.log" initramfs-tools busybox
 }
 
 mounted=""
