@@ -123,7 +123,7 @@ integ_chroot() {
     if ! debootstrap --variant=minbase bookworm "$_ch.tmp" "$_mirror" > "$_log" 2>&1 ||
         ! printf '#!/bin/sh\nexit 101\n' > "$_ch.tmp/usr/sbin/policy-rc.d" ||
         ! chmod 755 "$_ch.tmp/usr/sbin/policy-rc.d" ||
-        ! chroot "$_ch.tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" \
+        ! chroot "$_ch.tmp" env TMPDIR=/tmp DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" \
             >> "$_log" 2>&1; then
         tail -n 20 "$_log" >&2
         return 1

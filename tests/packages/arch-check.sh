@@ -15,15 +15,11 @@ OUT=$1
 
 ensure_packages makepkg fakeroot libarchive-tools cmake pkgconf libblkid-dev libkmod-dev \
     e2fsprogs dosfstools gdisk cpio || exit 1
-user=${FINDROOT_PKG_USER:-nobody}
-if [ "$(id -u)" = 0 ]; then
-    as_user() { runuser -u "$user" -- env HOME="$OUT/home" PACMAN=true "$@"; }
-else
-    as_user() { env HOME="$OUT/home" PACMAN=true "$@"; }
-fi
+as_user() { pkg_as_user PACMAN=true "$@"; }
+PKG_HOME=$OUT/home
 rm -rf "$OUT" && mkdir -p "$OUT/home" || exit 1
 pkg_copy_tree "$OUT/src" || exit 1
-[ "$(id -u)" = 0 ] && chown -R "$user" "$OUT"
+pkg_user_tree "$OUT"
 d=$OUT/src/packaging/arch
 rc=0
 

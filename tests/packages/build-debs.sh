@@ -16,12 +16,15 @@ OUT=$1
 
 ensure_packages dpkg-dev debhelper cmake pkgconf libblkid-dev libkmod-dev lintian cpio || exit 1
 src=$OUT/src/findroot
+PKG_HOME=$OUT/src
 rm -rf "$OUT/src" "$OUT/debs"
 pkg_copy_tree "$src" || exit 1
+pkg_user_tree "$OUT/src"
 opts="parallel=${FINDROOT_JOBS:-2}"
 [ "${FINDROOT_PKG_CHECK:-0}" = 1 ] || opts="$opts nocheck"
 t0=$(date +%s)
-if ! (cd "$src" && DEB_BUILD_OPTIONS=$opts nice -n 10 dpkg-buildpackage -us -uc -b) \
+# as a user: Rules-Requires-Root: no must hold
+if ! (cd "$src" && pkg_as_user DEB_BUILD_OPTIONS="$opts" nice -n 10 dpkg-buildpackage -us -uc -b) \
     > "$OUT/build.log" 2>&1; then
     tail -n 30 "$OUT/build.log" >&2
     pkg_verdict deb-build FAIL "dpkg-buildpackage failed, see $OUT/build.log"

@@ -30,7 +30,7 @@ case $GEN in
         APPEND="root=UUID=$INTEG_UUID ro panic=-1"
         ;;
     dracut)
-        GPKGS="dracut"
+        GPKGS="--no-install-recommends dracut"
         OURS="findroot findroot-dracut"
         LIST=lsinitrd
         TRIGGERED='Processing triggers for dracut'
@@ -90,7 +90,7 @@ chroot_mounts() {
     if [ "$GEN" = itools ]; then
         chroot_mounts "$BASE" || exit 1
         pkg_log "first image in the cached chroot (update-initramfs -c -k $REL)"
-        chroot "$BASE" update-initramfs -c -k "$REL" > "$work/prime.log" 2>&1 ||
+        chroot "$BASE" env TMPDIR=/tmp update-initramfs -c -k "$REL" > "$work/prime.log" 2>&1 ||
             { tail -n 20 "$work/prime.log" >&2; exit 1; }
         unmount_all
     fi
@@ -119,11 +119,11 @@ snapshot() {
 in_chroot() {
     _log=$1
     shift
-    chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@" > "$_log" 2>&1 ||
+    chroot "$root" env TMPDIR=/tmp DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@" > "$_log" 2>&1 ||
         { tail -n 30 "$_log" >&2; return 1; }
 }
 image_list() {
-    chroot "$root" "$LIST" "$IMG" > "$work/$1.list" 2> "$work/$1.list.err"
+    chroot "$root" env TMPDIR=/tmp "$LIST" "$IMG" > "$work/$1.list" 2> "$work/$1.list.err"
 }
 stamp() {
     stat -c %Y "$root$IMG" 2> /dev/null || echo 0

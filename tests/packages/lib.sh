@@ -23,6 +23,23 @@ pkg_copy_tree() {
     fi
 }
 
+# pkg_user_tree DIR: DIR (a fresh tree) is the build user's. Packages are
+# built as a user, as buildds and makepkg do: root builds would hide a
+# Rules-Requires-Root mistake, and makepkg refuses root.
+PKG_USER=${FINDROOT_PKG_USER:-nobody}
+pkg_user_tree() {
+    [ "$(id -u)" = 0 ] || return 0
+    chown -R "$PKG_USER" "$1"
+}
+# pkg_as_user CMD...: CMD as the build user (HOME in $PKG_HOME)
+pkg_as_user() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u "$PKG_USER" -- env HOME="$PKG_HOME" "$@"
+    else
+        env HOME="$PKG_HOME" "$@"
+    fi
+}
+
 # pkg_verdict NAME PASS|FAIL DETAIL
 pkg_verdict() {
     printf 'PKG %s %s %s\n' "$1" "$2" "$3"
