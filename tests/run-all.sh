@@ -39,6 +39,9 @@ install_packages() {
 		e2fsprogs fdisk gdisk dosfstools util-linux kmod busybox-static cpio \
 		xz-utils zstd shellcheck valgrind python3 socat qemu-system-x86 ovmf
 	case " $stages " in *" integrations "*) set -- "$@" dracut debootstrap ;; esac
+	case " $stages " in
+	*" packages "*) set -- "$@" dpkg-dev debhelper lintian rpm makepkg fakeroot libarchive-tools debootstrap ;;
+	esac
 	ensure_packages "$@" || return 1
 	case " $stages " in
 	*" arm64 "*) sh "$repo/tools/cross-arm64.sh" --deps || return 1 ;;
