@@ -262,9 +262,10 @@ static void collect_deferred(struct facts *f)
 
 /* Built-in drivers whose aliases a kernel may not list: up to at least 6.12,
  * modules.builtin.modinfo carries only MODULE_ALIAS() lines, not the device
- * tables (Debian 6.12: 150 aliases, crypto and filesystems), so virtio_pci,
- * which Debian builds in, matches nothing there. Used only where
- * modules.builtin names the module. Virtio's PCI ids: 1af4:1000-107f. */
+ * tables (Debian 6.12: 150 aliases, crypto and filesystems; Debian 7.2 lists
+ * the tables too, 593 PCI aliases), so virtio_pci, which Debian builds in,
+ * matches nothing there. Used only where modules.builtin(.modinfo) names the
+ * module. Virtio's PCI ids: 1af4:1000-107f. */
 static const struct {
     const char *pattern, *module;
 } unlisted_builtin[] = {
