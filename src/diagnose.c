@@ -743,6 +743,9 @@ static void write_text(const struct facts *f, FILE *out)
     if (strcmp(f->deferred_status, "ok") == 0) {
         if (f->ndef == 0)
             say(out, "  none: no device is waiting for a dependency.\n");
+        else
+            say(out, "  the kernel put off starting these: a driver matched each, but something "
+                     "it needs is not ready\n");
         for (size_t i = 0; i < f->ndef; i++)
             say(out, "  %s: %s\n", f->def[i].device,
                     f->def[i].reason[0] ? f->def[i].reason : "(no reason given)");
