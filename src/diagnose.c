@@ -7,7 +7,7 @@
  *   modules_dir        string
  *   modules_usable     bool: the modules dir could be read through libkmod
  *   builtin_modinfo    bool: modules_dir has modules.builtin.modinfo, so drivers
- *                      built into the kernel can be told apart (added in 1)
+ *                      built into the kernel can be told apart
  *   root               {spec: string|null, kind: string|null, found: bool,
  *                       device: string|null, node: string|null, candidates: int,
  *                       near_misses: [{device, field, value, note}]}
@@ -535,11 +535,13 @@ static void collect_advice(struct facts *f)
         if (!storage_like(d) || d->deferred)
             continue;
         char first[128];
-        if (strcmp(d->driver, "module") == 0 && shown < 8 && first_loadable(f, d, first, sizeof(first))) {
+        if (strcmp(d->driver, "module") == 0 && shown < 8 &&
+            first_loadable(f, d, first, sizeof(first))) {
             advise(f, "modprobe %s   (driver for %s %s)", first, d->bus, d->device);
             shown++;
         } else if (strcmp(d->driver, "builtin") == 0) {
-            advise(f, "dmesg | grep %s   (its driver %s is built into the kernel but did not take it)",
+            advise(f, "dmesg | grep %s   (its driver %s is built into the kernel but did not "
+                      "take it)",
                    d->device, d->builtin);
         } else if (strcmp(d->driver, "none") == 0) {
             advise(f, "no driver for storage device %s %s (%s) in this initramfs: add its module",
@@ -766,6 +768,8 @@ static void write_text(const struct facts *f, FILE *out)
 
     say(out, "\nDevices without a driver\n");
     size_t quiet = 0, shown = 0;
+    bool iommu_loaded = fr_path(node, sizeof(node), f->r->sys, "module/virtio_iommu") == 0 &&
+                        fr_exists(node);
     for (size_t i = 0; i < f->ndl; i++) {
         const struct driverless *d = &f->dl[i];
         /* Many ACPI and platform devices never get a driver; only list
@@ -779,9 +783,11 @@ static void write_text(const struct facts *f, FILE *out)
         write_driver(f, d, out);
         if (d->waits_iommu)
             say(out, "      probe deferred: it waits for the IOMMU driver, virtio_iommu, which is "
-                     "not loaded%s\n",
-                f->iommu_module ? " (it is in this initramfs: modprobe virtio_iommu)"
-                                : "; virtio_iommu is NOT in this initramfs");
+                     "%s%s\n",
+                iommu_loaded ? "loaded but not bound" : "not loaded",
+                iommu_loaded        ? ""
+                : f->iommu_module ? " (it is in this initramfs: modprobe virtio_iommu)"
+                                  : "; virtio_iommu is NOT in this initramfs");
         else if (d->deferred)
             say(out, "      probe deferred: a driver matched it but waits for a dependency\n");
     }

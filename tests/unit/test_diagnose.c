@@ -221,6 +221,18 @@ static void test_incus_failure(struct fr_roots *r, struct fr_modules *m)
                         "assert d[\"modules_usable\"]; "
                         "assert any(\"modprobe virtio_iommu\" in a for a in d[\"advice\"])");
     free(s);
+
+    /* virtio_iommu loaded, yet its driver not bound (it failed to probe). */
+    put("sys/module/virtio_iommu/initstate", "live\n");
+    s = diag(r, "UUID=1234-ABCD", m, &t, false, &ret);
+    CHECK(strstr(s, "probe deferred: it waits for the IOMMU driver, virtio_iommu, which is loaded "
+                    "but not bound\n") != NULL);
+    CHECK(strstr(s, "driver: virtio_iommu, a module in this initramfs, loaded\n") != NULL);
+    free(s);
+    unlink_at("sys/module/virtio_iommu/initstate");
+    char dir[PATH_MAX];
+    fr_path(dir, sizeof(dir), top, "sys/module/virtio_iommu");
+    rmdir(dir);
     fr_devtab_free(&t);
 }
 
