@@ -6,6 +6,8 @@
  *   kernel_release     string
  *   modules_dir        string
  *   modules_usable     bool: the modules dir could be read through libkmod
+ *   builtin_modinfo    bool: modules_dir has modules.builtin.modinfo, so drivers
+ *                      built into the kernel can be told apart
  *   root               {spec: string|null, kind: string|null, found: bool,
  *                       device: string|null, node: string|null, candidates: int,
  *                       near_misses: [{device, field, value, note}]}
@@ -13,11 +15,22 @@
  *                       "pci_device" | "devicetree" ], virtio_device: string|null,
  *                       devicetree_iommu_map: string|null (the node whose iommu-map
  *                       points at the device tree's virtio-iommu, e.g. "pcie@10000000"),
- *                       driver_bound: bool, module_available: bool}
+ *                       driver_bound: bool, module_available: bool,
+ *                       driver_module: "virtio_iommu"}
  *   deferred           {source: string, status: "ok" | "absent" | "not_mounted" |
  *                       "mount_denied" | "unreadable", error: string|null,
  *                       devices: [{device, reason}]}
- *   driverless         [{bus, device, modalias, deferred: bool, modules: [string]}]
+ *   driverless         [{bus, device, modalias, deferred: bool, modules: [string],
+ *                        builtin: [string], driver: string, waits_for: string|null}]
+ *                      modules: every module matching modalias, each once, built-in
+ *                      ones included; builtin: those built into the kernel; driver:
+ *                      "module" (a module in modules_dir matches), "builtin" (a
+ *                      built-in driver matches: by its alias, or inferred when the
+ *                      probe was deferred and no module matches), "none" (neither),
+ *                      "unknown" (no module matches; without modules.builtin.modinfo
+ *                      or a usable modules dir built-in drivers cannot be told);
+ *                      waits_for: "virtio_iommu" when the probe is deferred behind
+ *                      a virtio-iommu whose driver is not bound
  *   block_devices      [{name, node, major, minor, partition, disk, probe, type, usage,
  *                        uuid, label, partuuid, partlabel}]   probe: "found" |
  *                       "nothing" | "ambivalent" | "no_node" (vanished: no node, or no
@@ -29,6 +42,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +51,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "coldplug.h"
 #include "iommu.h"
 #include "json.h"
@@ -60,9 +75,14 @@ struct driverless {
     char bus[64];
     char device[128];
     char modalias[512];
-    char modules[512]; /* comma-separated, "" when none */
+    char modules[512]; /* comma-separated, each once, "" when none */
     int nmodules;
+    char builtin[256];  /* those of modules built into the kernel */
+    int nbuiltin;
+    const char *driver; /* "module", "builtin", "none", "unknown" */
+    char reason[256];   /* the deferral's, "" when none given */
     bool deferred; /* also in devices_deferred: a driver matched and waits */
+    bool waits_iommu; /* deferred behind an unbound virtio-iommu */
 };
 
 struct near_miss {
@@ -77,6 +97,7 @@ struct facts {
     const struct fr_spec *spec;
     char spec_text[FR_SPEC_VALUE_MAX + 32];
     struct fr_modules *m; /* NULL when the modules dir is unusable */
+    struct fr_builtin *bi; /* NULL only without memory */
 
     struct fr_iommu io;
     bool iommu_module;
@@ -119,6 +140,15 @@ static void copy(char *dst, size_t size, const char *src)
         n = size - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+/* The next name of a comma-separated list into name; returns what follows. */
+static const char *list_next(const char *p, char *name, size_t size)
+{
+    size_t n = strcspn(p, ",");
+
+    copy(name, n < size ? n + 1 : size, p);
+    return p + n + (p[n] == ',');
 }
 
 __attribute__((format(printf, 2, 3))) static void advise(struct facts *f, const char *fmt, ...)
@@ -230,6 +260,72 @@ static void collect_deferred(struct facts *f)
 
 /* ---- devices without a driver ---------------------------------------- */
 
+/* Built-in drivers whose aliases a kernel may not list: up to at least 6.12,
+ * modules.builtin.modinfo carries only MODULE_ALIAS() lines, not the device
+ * tables (Debian 6.12: 150 aliases, crypto and filesystems; Debian 7.2 lists
+ * the tables too, 593 PCI aliases), so virtio_pci, which Debian builds in,
+ * matches nothing there. Used only where modules.builtin(.modinfo) names the
+ * module. Virtio's PCI ids: 1af4:1000-107f. */
+static const struct {
+    const char *pattern, *module;
+} unlisted_builtin[] = {
+    {"pci:v00001AF4d000010[0-7]?sv*", "virtio_pci"},
+};
+
+/* Deferred behind the virtio-iommu: PCI functions and platform devices are
+ * what it translates for; the kernel gives no reason for that wait (or
+ * names the IOMMU). */
+static bool behind_unbound_iommu(const struct facts *f, const struct driverless *d)
+{
+    if (!d->deferred || !fr_iommu_present(&f->io) || f->io.bound)
+        return false;
+    if (strcmp(d->bus, "pci") != 0 && strcmp(d->bus, "platform") != 0)
+        return false;
+    return !d->reason[0] || strcasestr(d->reason, "iommu") != NULL;
+}
+
+/* Which drivers match d: modules (each once: libkmod reports a module once
+ * per matching alias), the built-in ones among them, and what that says. */
+static void match_drivers(struct facts *f, struct driverless *d)
+{
+    char found[sizeof(d->modules)] = "", name[128];
+    bool looked = false;
+
+    if (f->m) {
+        looked = fr_modules_lookup(f->m, d->modalias, found, sizeof(found)) >= 0;
+        for (const char *p = found; *p;) {
+            p = list_next(p, name, sizeof(name));
+            fr_name_list_add(d->modules, sizeof(d->modules), name);
+        }
+    }
+    fr_builtin_match(f->bi, d->modalias, d->modules, sizeof(d->modules));
+    for (size_t i = 0; i < sizeof(unlisted_builtin) / sizeof(unlisted_builtin[0]); i++)
+        if (fr_builtin_is(f->bi, unlisted_builtin[i].module) &&
+            fnmatch(unlisted_builtin[i].pattern, d->modalias, 0) == 0)
+            fr_name_list_add(d->modules, sizeof(d->modules), unlisted_builtin[i].module);
+
+    int loadable = 0;
+    for (const char *p = d->modules; *p;) {
+        p = list_next(p, name, sizeof(name));
+        d->nmodules++;
+        if (fr_builtin_is(f->bi, name))
+            d->nbuiltin += fr_name_list_add(d->builtin, sizeof(d->builtin), name);
+        else
+            loadable++;
+    }
+    if (loadable > 0)
+        d->driver = "module";
+    else if (d->nbuiltin > 0)
+        d->driver = "builtin";
+    else if (d->deferred)
+        d->driver = "builtin"; /* a driver matched, and no module does */
+    else if (looked && fr_builtin_has_modinfo(f->bi))
+        d->driver = "none";
+    else
+        d->driver = "unknown";
+    d->waits_iommu = behind_unbound_iommu(f, d);
+}
+
 static int collect_driverless_one(const char *syspath, const char *modalias, const char *driver,
                                   void *data)
 {
@@ -262,12 +358,11 @@ static int collect_driverless_one(const char *syspath, const char *modalias, con
     }
     copy(d->modalias, sizeof(d->modalias), modalias);
     for (size_t i = 0; i < f->ndef; i++)
-        if (strcmp(f->def[i].device, d->device) == 0)
+        if (strcmp(f->def[i].device, d->device) == 0) {
             d->deferred = true;
-    if (f->m) {
-        int n = fr_modules_lookup(f->m, modalias, d->modules, sizeof(d->modules));
-        d->nmodules = n > 0 ? n : 0;
-    }
+            copy(d->reason, sizeof(d->reason), f->def[i].reason);
+        }
+    match_drivers(f, d);
     return 0;
 }
 
@@ -397,6 +492,18 @@ static void collect_near_misses(struct facts *f)
 
 /* ---- advice ---------------------------------------------------------- */
 
+/* The first of d's modules that is not built in: the one to modprobe. */
+static bool first_loadable(const struct facts *f, const struct driverless *d, char *buf,
+                           size_t size)
+{
+    for (const char *p = d->modules; *p;) {
+        p = list_next(p, buf, size);
+        if (!fr_builtin_is(f->bi, buf))
+            return true;
+    }
+    return false;
+}
+
 static void rebuild_advice(struct facts *f, const char *mod)
 {
     advise(f, "so that the next boot works, put %s into the initramfs:", mod);
@@ -427,16 +534,21 @@ static void collect_advice(struct facts *f)
         /* A deferred device has its driver; it waits for something else. */
         if (!storage_like(d) || d->deferred)
             continue;
-        if (d->nmodules > 0 && shown < 8) {
-            char first[128];
-            copy(first, sizeof(first), d->modules);
-            char *comma = strchr(first, ',');
-            if (comma)
-                *comma = '\0';
+        char first[128];
+        if (strcmp(d->driver, "module") == 0 && shown < 8 &&
+            first_loadable(f, d, first, sizeof(first))) {
             advise(f, "modprobe %s   (driver for %s %s)", first, d->bus, d->device);
             shown++;
-        } else if (d->nmodules == 0) {
+        } else if (strcmp(d->driver, "builtin") == 0) {
+            advise(f, "dmesg | grep %s   (its driver %s is built into the kernel but did not "
+                      "take it)",
+                   d->device, d->builtin);
+        } else if (strcmp(d->driver, "none") == 0) {
             advise(f, "no driver for storage device %s %s (%s) in this initramfs: add its module",
+                   d->bus, d->device, d->modalias);
+        } else {
+            advise(f, "no module for storage device %s %s (%s) in this initramfs: add its module "
+                      "unless its driver is built into the kernel",
                    d->bus, d->device, d->modalias);
         }
     }
@@ -549,6 +661,40 @@ static void text_tag(FILE *out, const char *tag, const char *value)
         say(out, " %s=\"%s\"", tag, value);
 }
 
+/* The "driver:" lines of a device without a driver: which one matches and
+ * whether it is built in, in this initramfs (and loaded), or nowhere. */
+static void write_driver(const struct facts *f, const struct driverless *d, FILE *out)
+{
+    char path[PATH_MAX];
+
+    for (const char *p = d->modules; *p;) {
+        char name[128];
+        p = list_next(p, name, sizeof(name));
+        if (fr_builtin_is(f->bi, name)) {
+            say(out, "      driver: %s, built into the kernel (present, not missing)\n", name);
+            continue;
+        }
+        bool loaded = fr_path(path, sizeof(path), f->r->sys, "module/%s", name) == 0 &&
+                      fr_exists(path);
+        say(out, "      driver: %s, a module in this initramfs, %s\n", name,
+            loaded ? "loaded" : "not loaded");
+    }
+    if (d->nmodules > 0)
+        return;
+    if (d->deferred)
+        say(out, "      driver: built into the kernel (one matched it, as its probe was "
+                 "deferred, and no module in this initramfs does)\n");
+    else if (strcmp(d->driver, "none") == 0)
+        say(out, "      no driver: no module in this initramfs matches it, and no driver built "
+                 "into the kernel took it\n");
+    else if (!f->m)
+        say(out, "      modules cannot be looked up (%s unusable)\n", f->r->modules);
+    else
+        say(out, "      no module in this initramfs matches it; whether a driver built into the "
+                 "kernel does cannot be told (no modules.builtin.modinfo in %s)\n",
+            f->r->modules);
+}
+
 static void write_text(const struct facts *f, FILE *out)
 {
     const struct fr_iommu *io = &f->io;
@@ -587,8 +733,9 @@ static void write_text(const struct facts *f, FILE *out)
         if (io->bound)
             say(out, "  its driver is bound: devices behind it can probe.\n");
         else
-            say(out, "  virtio-iommu present but its driver is not bound: storage behind it "
-                         "stays deferred; load virtio_iommu (modprobe virtio_iommu)\n");
+            say(out, "  its driver, virtio_iommu, is not bound: until it is, the kernel holds "
+                     "back every device behind the IOMMU, disk controllers included "
+                     "(modprobe virtio_iommu)\n");
         say(out, "  virtio_iommu in %s: %s\n", f->r->modules,
                 f->iommu_module ? "yes"
                                 : "NO: this initramfs cannot load it; it must be added");
@@ -598,6 +745,9 @@ static void write_text(const struct facts *f, FILE *out)
     if (strcmp(f->deferred_status, "ok") == 0) {
         if (f->ndef == 0)
             say(out, "  none: no device is waiting for a dependency.\n");
+        else
+            say(out, "  the kernel put off starting these: a driver matched each, but something "
+                     "it needs is not ready\n");
         for (size_t i = 0; i < f->ndef; i++)
             say(out, "  %s: %s\n", f->def[i].device,
                     f->def[i].reason[0] ? f->def[i].reason : "(no reason given)");
@@ -618,6 +768,8 @@ static void write_text(const struct facts *f, FILE *out)
 
     say(out, "\nDevices without a driver\n");
     size_t quiet = 0, shown = 0;
+    bool iommu_loaded = fr_path(node, sizeof(node), f->r->sys, "module/virtio_iommu") == 0 &&
+                        fr_exists(node);
     for (size_t i = 0; i < f->ndl; i++) {
         const struct driverless *d = &f->dl[i];
         /* Many ACPI and platform devices never get a driver; only list
@@ -628,14 +780,16 @@ static void write_text(const struct facts *f, FILE *out)
         }
         shown++;
         say(out, "  %s %s  %s\n", d->bus[0] ? d->bus : "?", d->device, d->modalias);
-        if (d->deferred)
+        write_driver(f, d, out);
+        if (d->waits_iommu)
+            say(out, "      probe deferred: it waits for the IOMMU driver, virtio_iommu, which is "
+                     "%s%s\n",
+                iommu_loaded ? "loaded but not bound" : "not loaded",
+                iommu_loaded        ? ""
+                : f->iommu_module ? " (it is in this initramfs: modprobe virtio_iommu)"
+                                  : "; virtio_iommu is NOT in this initramfs");
+        else if (d->deferred)
             say(out, "      probe deferred: a driver matched it but waits for a dependency\n");
-        if (!f->m)
-            say(out, "      modules cannot be looked up (%s unusable)\n", f->r->modules);
-        else if (d->nmodules > 0)
-            say(out, "      matching module: %s\n", d->modules);
-        else
-            say(out, "      no module for it in this initramfs (%s)\n", f->r->modules);
     }
     if (shown == 0 && quiet == 0)
         say(out, "  none.\n");
@@ -699,6 +853,18 @@ static void json_str_or_null(struct fr_json *j, const char *key, const char *v)
     fr_json_string(j, key, v && v[0] ? v : NULL);
 }
 
+/* A comma-separated list as an array of strings. */
+static void json_name_list(struct fr_json *j, const char *key, const char *list)
+{
+    char buf[512], *save = NULL;
+
+    fr_json_begin_array(j, key);
+    copy(buf, sizeof(buf), list);
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        fr_json_string(j, NULL, tok);
+    fr_json_end_array(j);
+}
+
 static int write_json(const struct facts *f, FILE *out)
 {
     const struct fr_iommu *io = &f->io;
@@ -711,6 +877,7 @@ static int write_json(const struct facts *f, FILE *out)
     fr_json_string(&j, "kernel_release", f->r->release);
     fr_json_string(&j, "modules_dir", f->r->modules);
     fr_json_bool(&j, "modules_usable", f->m != NULL);
+    fr_json_bool(&j, "builtin_modinfo", fr_builtin_has_modinfo(f->bi));
 
     fr_json_begin_object(&j, "root");
     fr_json_string(&j, "spec", f->spec ? f->spec_text : NULL);
@@ -754,6 +921,7 @@ static int write_json(const struct facts *f, FILE *out)
                      strcmp(io->dt_prop, "iommu-map") == 0 ? io->dt_user : NULL);
     fr_json_bool(&j, "driver_bound", io->bound);
     fr_json_bool(&j, "module_available", f->iommu_module);
+    fr_json_string(&j, "driver_module", "virtio_iommu");
     fr_json_end_object(&j);
 
     fr_json_begin_object(&j, "deferred");
@@ -773,17 +941,15 @@ static int write_json(const struct facts *f, FILE *out)
     fr_json_begin_array(&j, "driverless");
     for (size_t i = 0; i < f->ndl; i++) {
         const struct driverless *d = &f->dl[i];
-        char mods[sizeof(d->modules)], *save = NULL;
         fr_json_begin_object(&j, NULL);
         fr_json_string(&j, "bus", d->bus);
         fr_json_string(&j, "device", d->device);
         fr_json_string(&j, "modalias", d->modalias);
         fr_json_bool(&j, "deferred", d->deferred);
-        fr_json_begin_array(&j, "modules");
-        copy(mods, sizeof(mods), d->modules);
-        for (char *tok = strtok_r(mods, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-            fr_json_string(&j, NULL, tok);
-        fr_json_end_array(&j);
+        json_name_list(&j, "modules", d->modules);
+        json_name_list(&j, "builtin", d->builtin);
+        fr_json_string(&j, "driver", d->driver);
+        fr_json_string(&j, "waits_for", d->waits_iommu ? "virtio_iommu" : NULL);
         fr_json_end_object(&j);
     }
     fr_json_end_array(&j);
@@ -851,6 +1017,10 @@ int fr_diagnose(const struct fr_roots *r, const struct fr_spec *spec, struct fr_
     if (!f->m && fr_modules_new(r, true, &own_m) == 0)
         f->m = own_m;
 
+    if (fr_builtin_read(r->modules, &f->bi) < 0) {
+        ret = -ENOMEM;
+        goto out;
+    }
     fr_iommu_detect(r, &f->io);
     if (f->m)
         f->iommu_module = fr_modules_lookup(f->m, "virtio_iommu", buf, sizeof(buf)) > 0 ||
@@ -876,6 +1046,7 @@ out:
     fr_modules_free(own_m);
     fr_devtab_free(&own_t);
     if (f) {
+        fr_builtin_free(f->bi);
         free(f->def);
         free(f->dl);
         free(f);

@@ -174,14 +174,19 @@ static void test_incus_failure(struct fr_roots *r, struct fr_modules *m)
     CHECK(strstr(s, "ACPI VIOT table") != NULL);
     CHECK(strstr(s, "virtio device virtio0") != NULL);
     CHECK(strstr(s, "PCI device 1af4:1057") != NULL);
-    CHECK(strstr(s, "virtio-iommu present but its driver is not bound: storage behind it stays "
-                    "deferred; load virtio_iommu (modprobe virtio_iommu)") != NULL);
+    CHECK(strstr(s, "its driver, virtio_iommu, is not bound: until it is, the kernel holds back "
+                    "every device behind the IOMMU, disk controllers included "
+                    "(modprobe virtio_iommu)") != NULL);
     CHECK(strstr(s, ": yes\n") != NULL);
     CHECK(strstr(s, "  0000:00:02.0: (no reason given)") != NULL);
     CHECK(strstr(s, "pci 0000:00:02.0  pci:v00001AF4d00001042") != NULL);
-    CHECK(strstr(s, "probe deferred") != NULL);
+    /* Its driver is there (built in), waiting for the IOMMU's. */
+    CHECK(strstr(s, "pci:v00001AF4d00001042sv00001AF4sd00001100bc01sc00i00\n"
+                    "      driver: virtio_pci, built into the kernel (present, not missing)\n"
+                    "      probe deferred: it waits for the IOMMU driver, virtio_iommu, which is "
+                    "not loaded (it is in this initramfs: modprobe virtio_iommu)\n") != NULL);
     CHECK(strstr(s, "virtio virtio0  virtio:d00000017v00001AF4") != NULL);
-    CHECK(strstr(s, "matching module: virtio_iommu") != NULL);
+    CHECK(strstr(s, "driver: virtio_iommu, a module in this initramfs, not loaded") != NULL);
     CHECK(strstr(s, "none: the kernel has registered no disk") != NULL);
     CHECK(strstr(s, "UUID=1234-ABCD: no device matches") != NULL);
     CHECK(strstr(s, "  modprobe virtio_iommu") != NULL);
@@ -206,12 +211,28 @@ static void test_incus_failure(struct fr_roots *r, struct fr_modules *m)
                         "assert d[\"deferred\"][\"devices\"]==[{\"device\":\"0000:00:02.0\",\"reason\":\"\"}]; "
                         "dl=d[\"driverless\"]; assert [x[\"device\"] for x in dl]==[\"0000:00:02.0\",\"virtio0\"]; "
                         "assert dl[1][\"modules\"]==[\"virtio_iommu\"] and dl[1][\"bus\"]==\"virtio\"; "
+                        "assert dl[0][\"builtin\"]==[\"virtio_pci\"] and dl[0][\"driver\"]==\"builtin\"; "
+                        "assert dl[0][\"waits_for\"]==\"virtio_iommu\" and dl[1][\"waits_for\"] is None; "
+                        "assert dl[1][\"builtin\"]==[] and dl[1][\"driver\"]==\"module\"; "
+                        "assert d[\"builtin_modinfo\"] and i[\"driver_module\"]==\"virtio_iommu\"; "
                         "assert dl[0][\"deferred\"] and not dl[1][\"deferred\"]; "
                         "assert d[\"root\"][\"spec\"]==\"UUID=1234-ABCD\" and not d[\"root\"][\"found\"]; "
                         "assert d[\"root\"][\"device\"] is None; assert d[\"block_devices\"]==[]; "
                         "assert d[\"modules_usable\"]; "
                         "assert any(\"modprobe virtio_iommu\" in a for a in d[\"advice\"])");
     free(s);
+
+    /* virtio_iommu loaded, yet its driver not bound (it failed to probe). */
+    put("sys/module/virtio_iommu/initstate", "live\n");
+    s = diag(r, "UUID=1234-ABCD", m, &t, false, &ret);
+    CHECK(strstr(s, "probe deferred: it waits for the IOMMU driver, virtio_iommu, which is loaded "
+                    "but not bound\n") != NULL);
+    CHECK(strstr(s, "driver: virtio_iommu, a module in this initramfs, loaded\n") != NULL);
+    free(s);
+    unlink_at("sys/module/virtio_iommu/initstate");
+    char dir[PATH_MAX];
+    fr_path(dir, sizeof(dir), top, "sys/module/virtio_iommu");
+    rmdir(dir);
     fr_devtab_free(&t);
 }
 
@@ -236,7 +257,17 @@ static void test_no_modules(struct fr_roots *r)
 
     /* Modules off (m NULL) but the dir is fine: lookups still work. */
     s = diag(r, NULL, NULL, NULL, false, &ret);
-    CHECK(strstr(s, "matching module: virtio_iommu") != NULL);
+    CHECK(strstr(s, "driver: virtio_iommu, a module in this initramfs") != NULL);
+    free(s);
+
+    /* No modules dir: the deferred function still has its driver (one
+     * matched it); nothing is called missing. */
+    s = diag(&r2, NULL, NULL, NULL, true, &ret);
+    CHECK_INT(ret, 0);
+    check_json_valid(s, "dl=d[\"driverless\"]; assert not d[\"builtin_modinfo\"]; "
+                        "assert dl[0][\"device\"]==\"0000:00:02.0\" and dl[0][\"driver\"]==\"builtin\"; "
+                        "assert dl[0][\"waits_for\"]==\"virtio_iommu\"; "
+                        "assert dl[1][\"device\"]==\"virtio0\" and dl[1][\"driver\"]==\"unknown\"");
     free(s);
 }
 
