@@ -461,7 +461,15 @@ static int plan_alias(void *data, const char *alias, struct fr_loadq_mod *v, siz
                 m->loaded++;
             }
         } else if (path) {
-            v[n++] = (struct fr_loadq_mod){name, path, pc->options[i], pc->target[i]};
+            /* An alias matched by two lines of modules.alias names the
+             * module twice, and with it its dependencies. */
+            size_t k = 0;
+            while (k < n && strcmp(v[k].name, name) != 0)
+                k++;
+            if (k == n)
+                v[n++] = (struct fr_loadq_mod){name, path, pc->options[i], pc->target[i]};
+            else
+                v[k].target |= pc->target[i];
         }
     }
     return (int)n;
