@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +43,7 @@ struct job {
     char *alias;
     struct jmod m[PLAN_MAX];
     size_t n;
+    int nice;      /* the worker's, from the size of what it inserts */
     bool fallback; /* a worker said -ENOTSUP */
 };
 
@@ -199,6 +202,8 @@ static _Noreturn void worker(const struct fr_loadq *q, const struct job *j, int 
     /* findroot may be gone (root found) before the plan is through: the
      * insertions go on, unreported. */
     signal(SIGPIPE, SIG_IGN);
+    if (j->nice > 0)
+        (void)setpriority(PRIO_PROCESS, 0, j->nice);
     for (int i = 0; i < 3; i++) {
         if (null >= 0)
             dup2(null, i);
@@ -214,12 +219,32 @@ static _Noreturn void worker(const struct fr_loadq *q, const struct job *j, int 
     _exit(0);
 }
 
+/* The niceness of a worker that inserts size bytes of module files: 0 up to
+ * 64 KiB, 4 more for each factor of sqrt(2). Reading, decompressing and
+ * linking a module is CPU work done in the worker's context, so with one
+ * CPU two workers would share it and both drivers would probe late: this
+ * way the smaller plan (a likelier quick probe: nvme's 130 KiB of .ko.xz
+ * against the 330 KiB of ahci with libata and scsi_mod) gets most of it.
+ * The workers also leave the CPU to findroot itself and to the kernel's
+ * threads that probe the devices (all at niceness 0): the work that finds
+ * root once a driver is in. */
+static int plan_nice(double size)
+{
+    int nice = 0;
+
+    for (double t = 64 * 1024; size > t && nice < 19; t *= 1.41421356)
+        nice += 4;
+    return nice < 19 ? nice : 19;
+}
+
 /* Fill j from the plan of its alias. Returns the number of modules this job
  * is the one to insert. */
 static int job_plan(struct fr_loadq *q, struct job *j)
 {
     struct fr_loadq_mod v[PLAN_MAX];
     int n = q->ops->plan(q->data, j->alias, v, PLAN_MAX), owned = 0;
+    double size = 0;
+    struct stat st;
 
     if (n < 0)
         log_debug("no plan for %s: %s", j->alias, strerror(-n));
@@ -235,11 +260,15 @@ static int job_plan(struct fr_loadq *q, struct job *j)
         j->n++;
         if (!jm->name || !jm->path || !jm->options)
             return -ENOMEM;
-        if (jm->owned)
+        if (jm->owned) {
             owned++;
-        else
+            if (stat(jm->path, &st) == 0)
+                size += (double)st.st_size;
+        } else {
             log_debug("%s (for %s) is being loaded already", jm->name, j->alias);
+        }
     }
+    j->nice = plan_nice(size);
     return owned;
 }
 
@@ -279,8 +308,8 @@ static void job_start(struct fr_loadq *q, struct job *j)
     q->running++;
     if (q->running > q->peak)
         q->peak = q->running;
-    log_debug("module worker %d for %s: %zu module(s), %u running", (int)pid, j->alias, j->n,
-              q->running);
+    log_debug("module worker %d for %s: %zu module(s), nice %d, %u running", (int)pid, j->alias,
+              j->n, j->nice, q->running);
 }
 
 /* Start queued jobs while the rules allow. */

@@ -14,7 +14,8 @@
  * dropped, modules already loaded are left out of a plan. A dependency that
  * another job is still inserting stays in the plan: the kernel makes the
  * second finit_module wait for the first and answers EEXIST, counted as
- * loaded. */
+ * loaded. Each worker runs at a niceness that grows with the size of the
+ * files it inserts (see plan_nice()). */
 #pragma once
 #include <poll.h>
 #include <stdbool.h>
