@@ -513,7 +513,11 @@ int fr_modules_async(struct fr_modules *m, unsigned jobs)
 {
     if (!m)
         return -EINVAL;
-    if (m->q || jobs <= 1)
+    if (m->q)
+        return 1;
+    /* Where the kernel does not decompress (before Linux 6.4), libkmod
+     * inserts, in this process: one at a time. */
+    if (jobs <= 1 || (m->kcomp == FR_KCOMP_NONE && !m->dry_run))
         return 0;
     m->plan = calloc(1, sizeof(*m->plan));
     if (!m->plan)
@@ -522,8 +526,9 @@ int fr_modules_async(struct fr_modules *m, unsigned jobs)
     if (k < 0) {
         free(m->plan);
         m->plan = NULL;
+        return k;
     }
-    return k;
+    return 1;
 }
 
 int fr_modules_submit(struct fr_modules *m, const char *alias, int prio)

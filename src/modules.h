@@ -28,8 +28,10 @@ int fr_modules_new_with_config(const struct fr_roots *r, bool dry_run,
                                const char *const *config_paths, struct fr_modules **out);
 
 /* Concurrent loading (loadq.h): from now on fr_modules_submit() queues
- * aliases for up to jobs worker processes (jobs <= 1: stay sequential).
- * fr_modules_load() still loads in this process, before returning. */
+ * aliases for up to jobs worker processes. Returns 1 when on, 0 when
+ * loading stays sequential (jobs <= 1, or a kernel that does not
+ * decompress modules: libkmod inserts those), -errno. fr_modules_load()
+ * still loads in this process, before returning. */
 int fr_modules_async(struct fr_modules *m, unsigned jobs);
 /* Load the modules for alias (once per alias), concurrently when async,
  * else as fr_modules_load(). prio: fr_modalias_priority(), FR_LOADQ_ALONE

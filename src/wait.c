@@ -359,7 +359,7 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
     w.deadline = o->timeout > 0 ? w.start + o->timeout : 0;
     if (loading(&w)) {
         unsigned jobs = o->jobs ? o->jobs : JOBS_DEFAULT;
-        w.async = jobs > 1 && fr_modules_async(m, jobs < JOBS_MAX ? jobs : JOBS_MAX) == 0;
+        w.async = jobs > 1 && fr_modules_async(m, jobs < JOBS_MAX ? jobs : JOBS_MAX) > 0;
     }
 
     /* Listen before the first scan so nothing falls between the two. */
