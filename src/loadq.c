@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,6 +205,13 @@ static _Noreturn void worker(const struct fr_loadq *q, const struct job *j, int 
     signal(SIGPIPE, SIG_IGN);
     if (j->nice > 0)
         (void)setpriority(PRIO_PROCESS, 0, j->nice);
+#ifdef SYS_close_range
+    /* Nothing of findroot's (the uevent socket, a disk libblkid has open)
+     * stays open in a worker that may outlive it. */
+    if (fd > 3)
+        (void)syscall(SYS_close_range, 3U, (unsigned)fd - 1, 0U);
+    (void)syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0U);
+#endif
     for (int i = 0; i < 3; i++) {
         if (null >= 0)
             dup2(null, i);
