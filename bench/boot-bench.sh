@@ -13,9 +13,11 @@
 # and the ratio findroot/oracle (medians). The runs are interleaved so that a
 # change in machine load hits the three strategies alike.
 #
-# usage: bench/boot-bench.sh [-n RUNS] [-f FINDROOT] [-s STATIC_FINDROOT] [-o FILE.md] [SCENARIO...]
+# usage: bench/boot-bench.sh [-n RUNS] [-f FINDROOT] [-s STATIC_FINDROOT] [-q] [-o FILE.md] [SCENARIO...]
 #   -s     also boot the static build (busybox-only image) as a fourth strategy
+#   -q     leave out the shell approach (it only ever gives up, after 10 s a boot)
 #   defaults: 5 runs, build/findroot, scenarios blk-uuid-iommu scsi-label-rootport-iommu
+#             nvme-uuid-rootport-iommu sata-label-iommu
 #   FILE.md gets the Markdown table with the machine and kernel (docs/BENCHMARK.md)
 
 set -u
@@ -32,17 +34,19 @@ RUNS=5
 FINDROOT="$REPO/build/findroot"
 OUT=""
 STATIC=""
-while getopts n:f:s:o: opt; do
+SHELL_STRAT=shell
+while getopts n:f:s:o:q opt; do
     case $opt in
         n) RUNS=$OPTARG ;;
         f) FINDROOT=$OPTARG ;;
         o) OUT=$OPTARG ;;
         s) STATIC=$OPTARG ;;
+        q) SHELL_STRAT="" ;;
         *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || set -- blk-uuid-iommu scsi-label-rootport-iommu
+[ $# -gt 0 ] || set -- blk-uuid-iommu scsi-label-rootport-iommu nvme-uuid-rootport-iommu sata-label-iommu
 SCENARIOS="$*"
 if [ ! -x "$FINDROOT" ]; then
     echo "bench: no findroot at $FINDROOT (build it: cmake -S . -B build && cmake --build build)" >&2
@@ -52,6 +56,8 @@ fi
 oracle_modules() {
     case $1 in
         *scsi*) echo virtio_iommu,virtio_scsi,sd_mod ;;
+        *nvme*) echo virtio_iommu,nvme ;;
+        *sata*) echo virtio_iommu,ahci,sd_mod ;;
         *) echo virtio_iommu,virtio_blk ;;
     esac
 }
@@ -85,7 +91,7 @@ boot() {
 i=1
 while [ "$i" -le "$RUNS" ]; do
     for s in $SCENARIOS; do
-        for strat in findroot ${STATIC:+static} oracle shell; do
+        for strat in findroot ${STATIC:+static} oracle $SHELL_STRAT; do
             boot "$s" "$strat"
         done
     done
@@ -124,8 +130,9 @@ table() {
         or_med=$1 or_line="$1 s ($2-$3), $4 runs, $5"
         # shellcheck disable=SC2046
         set -- $(stats "$s" shell)
-        case $5 in
-            gaveup*) sh_line="never found root: gave up after $1 s ($2-$3), $4 runs" ;;
+        case ${SHELL_STRAT:-none}:$5 in
+            none:*) sh_line="not run (-q)" ;;
+            *:gaveup*) sh_line="never found root: gave up after $1 s ($2-$3), $4 runs" ;;
             *) sh_line="$1 s ($2-$3), $4 runs, $5" ;;
         esac
         ratio=$(awk -v a="$fr_med" -v b="$or_med" 'BEGIN { if (b + 0 > 0 && a != "-") printf "%.2fx", a / b; else print "-" }')

@@ -216,6 +216,26 @@ int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
     return loaded > 0 ? loaded : first_err;
 }
 
+int fr_coldplug_submit(const struct fr_roots *r, struct fr_modules *m)
+{
+    struct coldplug_state s = {0};
+    int ret, n = 0;
+
+    if (!r || !m)
+        return -EINVAL;
+    ret = fr_foreach_modalias_device(r, collect_one, &s);
+    /* The first free workers go to the first submitted. */
+    if (s.n)
+        qsort(s.v, s.n, sizeof(*s.v), item_cmp);
+    for (size_t i = 0; i < s.n; i++) {
+        if (ret == 0 && fr_modules_submit(m, s.v[i].modalias, s.v[i].prio) >= 0)
+            n++;
+        free(s.v[i].modalias);
+    }
+    free(s.v);
+    return ret < 0 ? ret : n;
+}
+
 int fr_coldplug(const struct fr_roots *r, struct fr_modules *m)
 {
     return fr_coldplug_until(r, m, NULL, NULL);

@@ -15,6 +15,11 @@ int fr_coldplug(const struct fr_roots *r, struct fr_modules *m);
 int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
                       bool (*done)(void *data), void *data);
 
+/* Hand every driverless device's modalias to fr_modules_submit() with its
+ * fr_modalias_priority() (concurrent loading when the modules are async).
+ * Returns the number of aliases submitted, or -errno. */
+int fr_coldplug_submit(const struct fr_roots *r, struct fr_modules *m);
+
 /* Coldplug rank of a modalias: virtio 10, other storage buses 20, PCI
  * storage and virtio transports 30, other PCI/USB 40, the rest 50. */
 int fr_modalias_priority(const char *modalias);

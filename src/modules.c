@@ -13,6 +13,7 @@
 #include <syslog.h>
 
 #include "kinsert.h"
+#include "loadq.h"
 #include "log.h"
 
 /* Coldplug sees a few hundred aliases on a big machine; past this many we
@@ -36,6 +37,9 @@ struct fr_modules {
     char **seen;
     size_t seen_n, seen_cap;
     bool seen_full_logged;
+    /* Concurrent loading (fr_modules_async()); NULL: one at a time. */
+    struct fr_loadq *q;
+    struct probe_ctx *plan; /* the last plan handed to q */
 };
 
 /* kmod's print_action callback has no user data: the probe in progress is
@@ -46,8 +50,11 @@ struct probe_ctx {
     size_t n;
     bool overflow;
     bool install;             /* a module has an install command */
+    bool target[PROBE_MAX];   /* the probed module itself (plan_alias()) */
 };
 static struct probe_ctx *probe_current;
+
+static void probe_ctx_clear(struct probe_ctx *pc);
 
 __attribute__((format(printf, 6, 0))) static void kmod_log(void *data, int priority,
                                                           const char *file, int line,
@@ -194,6 +201,11 @@ void fr_modules_free(struct fr_modules *m)
 {
     if (!m)
         return;
+    fr_loadq_free(m->q);
+    if (m->plan) {
+        probe_ctx_clear(m->plan);
+        free(m->plan);
+    }
     for (size_t i = 0; i < m->seen_cap; i++)
         free(m->seen[i]);
     free(m->seen);
@@ -348,15 +360,11 @@ static int probe_one(struct fr_modules *m, struct kmod_module *mod, const char *
     return err < 0 ? err : count;
 }
 
-int fr_modules_load(struct fr_modules *m, const char *alias)
+/* Load alias in this process, whether tried before or not. */
+static int load_alias(struct fr_modules *m, const char *alias)
 {
     struct kmod_list *list = NULL, *l;
     int err, first_err = 0, count = 0;
-
-    if (!m || !alias || !alias[0])
-        return -EINVAL;
-    if (!seen_add(m, 'a', alias))
-        return 0;
 
     err = kmod_module_new_from_lookup(m->ctx, alias, &list);
     if (err < 0)
@@ -379,6 +387,180 @@ int fr_modules_load(struct fr_modules *m, const char *alias)
     kmod_module_unref_list(list);
     m->loaded += (unsigned)count;
     return first_err ? first_err : count;
+}
+
+int fr_modules_load(struct fr_modules *m, const char *alias)
+{
+    if (!m || !alias || !alias[0])
+        return -EINVAL;
+    if (!seen_add(m, 'a', alias))
+        return 0;
+    return load_alias(m, alias);
+}
+
+/* --- concurrent loading: libkmod plans here, workers insert (loadq.c) --- */
+
+/* The modules of one alias's plan. Where a worker cannot insert (the kernel
+ * does not decompress, an install command, a blacklisted or overlong
+ * probe) the module is loaded here and now, the way fr_modules_load()
+ * does. */
+static int plan_alias(void *data, const char *alias, struct fr_loadq_mod *v, size_t max)
+{
+    struct fr_modules *m = data;
+    struct kmod_list *list = NULL, *l;
+    struct probe_ctx *pc = m->plan;
+    size_t n = 0;
+    int err;
+
+    probe_ctx_clear(pc);
+    err = kmod_module_new_from_lookup(m->ctx, alias, &list);
+    if (err < 0)
+        return log_debug_errno(err, "module lookup for %s", alias);
+    if (!list)
+        log_debug("no module for %s", alias);
+    kmod_list_foreach(l, list) {
+        struct kmod_module *mod = kmod_module_get_module(l);
+        const char *name = kmod_module_get_name(mod);
+        size_t first = pc->n;
+
+        probe_current = pc;
+        err = -ENOTSUP;
+        if (m->kcomp != FR_KCOMP_NONE || m->dry_run)
+            err = kmod_module_probe_insert_module(
+                mod, KMOD_PROBE_APPLY_BLACKLIST | KMOD_PROBE_DRY_RUN, NULL, NULL, NULL, on_action);
+        probe_current = NULL;
+        if (err == KMOD_PROBE_APPLY_BLACKLIST) {
+            log_debug("%s (for %s) is blacklisted, not loading it", name, alias);
+        } else if (err < 0 || pc->install || pc->overflow) {
+            /* Back to what the worker would have had: this module alone, here. */
+            for (size_t i = first; i < pc->n; i++) {
+                kmod_module_unref(pc->mods[i]);
+                free(pc->options[i]);
+            }
+            pc->n = first;
+            pc->install = pc->overflow = false;
+            int k = probe_one(m, mod, alias);
+            if (k > 0)
+                m->loaded += (unsigned)k;
+        } else if (pc->n == first) {
+            log_debug("%s (for %s) is already loaded or built in", name, alias);
+        }
+        for (size_t i = first; i < pc->n; i++)
+            pc->target[i] = strcmp(kmod_module_get_name(pc->mods[i]), name) == 0;
+        kmod_module_unref(mod);
+    }
+    kmod_module_unref_list(list);
+    for (size_t i = 0; i < pc->n && n < max; i++) {
+        const char *name = kmod_module_get_name(pc->mods[i]);
+        const char *path = kmod_module_get_path(pc->mods[i]);
+        /* A dry run needs no worker: it says what it would load in the
+         * order the jobs would start, each module once. */
+        if (m->dry_run) {
+            if (seen_add(m, 'm', name)) {
+                log_info("would load %s (for %s)", name, alias);
+                m->loaded++;
+            }
+        } else if (path) {
+            /* An alias matched by two lines of modules.alias names the
+             * module twice, and with it its dependencies. */
+            size_t k = 0;
+            while (k < n && strcmp(v[k].name, name) != 0)
+                k++;
+            if (k == n)
+                v[n++] = (struct fr_loadq_mod){name, path, pc->options[i], pc->target[i]};
+            else
+                v[k].target |= pc->target[i];
+        }
+    }
+    return (int)n;
+}
+
+static int insert_file(void *data, const char *path, const char *options)
+{
+    const struct fr_modules *m = data;
+
+    return fr_kinsert(path, options, m->kcomp);
+}
+
+static void inserted(void *data, const char *alias, const char *name, bool target, int err)
+{
+    struct fr_modules *m = data;
+
+    if (err == -EEXIST) {
+        log_debug("%s (for %s) was loaded already", name, alias);
+    } else if (err < 0) {
+        if (target)
+            log_warning("loading %s (for %s) failed: %s", name, alias, strerror(-err));
+        else
+            log_debug("loading %s before the module for %s failed: %s", name, alias,
+                      strerror(-err));
+    } else {
+        log_info("loaded %s (for %s)", name, alias);
+        m->loaded++;
+    }
+}
+
+static int fallback(void *data, const char *alias)
+{
+    return load_alias(data, alias);
+}
+
+static const struct fr_loadq_ops loadq_ops = {
+    .plan = plan_alias, .insert = insert_file, .done = inserted, .fallback = fallback,
+};
+
+int fr_modules_async(struct fr_modules *m, unsigned jobs)
+{
+    if (!m)
+        return -EINVAL;
+    if (m->q)
+        return 1;
+    /* Where the kernel does not decompress (before Linux 6.4), libkmod
+     * inserts, in this process: one at a time. */
+    if (jobs <= 1 || (m->kcomp == FR_KCOMP_NONE && !m->dry_run))
+        return 0;
+    m->plan = calloc(1, sizeof(*m->plan));
+    if (!m->plan)
+        return -ENOMEM;
+    int k = fr_loadq_new(jobs, &loadq_ops, m, &m->q);
+    if (k < 0) {
+        free(m->plan);
+        m->plan = NULL;
+        return k;
+    }
+    return 1;
+}
+
+int fr_modules_submit(struct fr_modules *m, const char *alias, int prio)
+{
+    if (!m || !alias || !alias[0])
+        return -EINVAL;
+    if (!m->q)
+        return fr_modules_load(m, alias);
+    if (!seen_add(m, 'a', alias))
+        return 0;
+    int k = fr_loadq_submit(m->q, alias, prio);
+    return k < 0 ? k : 0;
+}
+
+int fr_modules_collect(struct fr_modules *m)
+{
+    return m ? fr_loadq_collect(m->q) : 0;
+}
+
+size_t fr_modules_pollfds(const struct fr_modules *m, struct pollfd *pfd, size_t max)
+{
+    return m ? fr_loadq_pollfds(m->q, pfd, max) : 0;
+}
+
+unsigned fr_modules_busy(const struct fr_modules *m)
+{
+    return m && m->q ? fr_loadq_running(m->q) + (unsigned)fr_loadq_queued(m->q) : 0;
+}
+
+size_t fr_modules_drop_queued(struct fr_modules *m)
+{
+    return m && m->q ? fr_loadq_drop_queued(m->q) : 0;
 }
 
 int fr_modules_lookup(struct fr_modules *m, const char *alias, char *buf, size_t size)

@@ -2,6 +2,7 @@
  * tried once; lookups for the diagnosis. */
 #pragma once
 #include <stdbool.h>
+#include <poll.h>
 #include <stddef.h>
 #include "roots.h"
 
@@ -25,3 +26,24 @@ unsigned fr_modules_loaded(const struct fr_modules *m);
  * system's modprobe.d directories. For tests and rescue use. */
 int fr_modules_new_with_config(const struct fr_roots *r, bool dry_run,
                                const char *const *config_paths, struct fr_modules **out);
+
+/* Concurrent loading (loadq.h): from now on fr_modules_submit() queues
+ * aliases for up to jobs worker processes. Returns 1 when on, 0 when
+ * loading stays sequential (jobs <= 1, or a kernel that does not
+ * decompress modules: libkmod inserts those), -errno. fr_modules_load()
+ * still loads in this process, before returning. */
+int fr_modules_async(struct fr_modules *m, unsigned jobs);
+/* Load the modules for alias (once per alias), concurrently when async,
+ * else as fr_modules_load(). prio: fr_modalias_priority(), FR_LOADQ_ALONE
+ * for a module that must load with nothing else beside it. Returns 0 or
+ * -errno (sequential: as fr_modules_load()). */
+int fr_modules_submit(struct fr_modules *m, const char *alias, int prio);
+/* Take the workers' results (logged: "loaded X (for ALIAS)"), start queued
+ * work. Returns the modules newly inserted. Does not block. */
+int fr_modules_collect(struct fr_modules *m);
+/* The workers' pipes, to poll for POLLIN. */
+size_t fr_modules_pollfds(const struct fr_modules *m, struct pollfd *pfd, size_t max);
+/* Workers running plus aliases queued. */
+unsigned fr_modules_busy(const struct fr_modules *m);
+/* Forget queued aliases not started (root found). Returns how many. */
+size_t fr_modules_drop_queued(struct fr_modules *m);

@@ -13,6 +13,7 @@
 #include "coldplug.h"
 #include "iommu.h"
 #include "links.h"
+#include "loadq.h"
 #include "log.h"
 #include "resolve.h"
 #include "sysfs.h"
@@ -33,6 +34,12 @@
 /* Whole disks waiting for their probe until the uevents queued with them
  * are handled (see drain()). */
 #define PENDING_MAX 32
+/* Module loads at once (fr_wait_opts.jobs when 0). Under emulation with
+ * one CPU most of a storage driver's probe is waiting for the device, so
+ * a few workers help even there; udevd defaults to 8 + 2 * CPUs. */
+#define JOBS_DEFAULT 4
+/* Poll slots for the workers' pipes. */
+#define JOBS_MAX 16
 
 static double now(void)
 {
@@ -53,17 +60,29 @@ struct waiter {
     int found;         /* index of root in t, -1 until it matched */
     bool rescanned;
     bool iommu_loaded;
+    bool async;        /* modules load in workers (fr_modules_async()) */
     bool need_sweep;   /* events were lost */
     size_t npending;
     char pending[PENDING_MAX][NAME_MAX + 1];
 };
 
-static int load(struct waiter *w, const char *alias)
+static bool loading(const struct waiter *w)
 {
-    if (!w->o->load_modules || !w->m)
-        return 0;
-    int k = fr_modules_load(w->m, alias);
-    return k > 0 ? k : 0;
+    return w->o->load_modules && w->m;
+}
+
+/* The virtio-iommu device's modalias: its driver loads alone. */
+static bool iommu_alias(const char *alias)
+{
+    return strncmp(alias, "virtio:d00000017v", 17) == 0;
+}
+
+/* Queue alias's modules (or load them now, when not async). */
+static void load(struct waiter *w, const char *alias)
+{
+    if (loading(w))
+        (void)fr_modules_submit(w->m, alias,
+                                iommu_alias(alias) ? FR_LOADQ_ALONE : fr_modalias_priority(alias));
 }
 
 /* The virtio-iommu must bind before anything behind it probes, so it goes
@@ -88,7 +107,15 @@ static bool load_iommu(struct waiter *w)
             snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s",
                      seen[0] ? ", " : "", what[i]);
     log_info("virtio-iommu found (%s), loading virtio_iommu", seen);
-    return load(w, "virtio_iommu") > 0;
+    if (!loading(w))
+        return false;
+    /* Nothing else is loading before the first sweep; should the IOMMU be
+     * seen only later, its driver waits for the running loads instead. */
+    if (fr_modules_busy(w->m)) {
+        (void)fr_modules_submit(w->m, "virtio_iommu", FR_LOADQ_ALONE);
+        return false;
+    }
+    return fr_modules_load(w->m, "virtio_iommu") > 0;
 }
 
 static bool valid_name(const char *name)
@@ -174,7 +201,8 @@ static void drain(struct waiter *w)
     probe_pending(w);
 }
 
-/* Between two module insertions during coldplug: the disk may be there. */
+/* Between two module insertions of a sequential coldplug: the disk may be
+ * there. */
 static bool coldplug_done(void *data)
 {
     struct waiter *w = data;
@@ -211,9 +239,12 @@ static void sweep(struct waiter *w)
 {
     w->need_sweep = false;
     scan_block(w);
-    if (resolved(w) || !w->o->load_modules || !w->m)
+    if (resolved(w) || !loading(w))
         return;
-    fr_coldplug_until(w->r, w->m, coldplug_done, w);
+    if (w->async)
+        (void)fr_coldplug_submit(w->r, w->m);
+    else
+        fr_coldplug_until(w->r, w->m, coldplug_done, w);
     if (!resolved(w))
         scan_block(w);
 }
@@ -224,7 +255,7 @@ static void handle_event(struct waiter *w, const struct fr_uevent *ev)
     name = name ? name + 1 : ev->devpath;
 
     if (ev->modalias[0] && strcmp(ev->action, "add") == 0) {
-        if (strncmp(ev->modalias, "virtio:d00000017v", 17) == 0)
+        if (iommu_alias(ev->modalias))
             log_info("virtio-iommu device %s appeared", name);
         load(w, ev->modalias);
     }
@@ -326,6 +357,10 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
     int ret;
 
     w.deadline = o->timeout > 0 ? w.start + o->timeout : 0;
+    if (loading(&w)) {
+        unsigned jobs = o->jobs ? o->jobs : JOBS_DEFAULT;
+        w.async = jobs > 1 && fr_modules_async(m, jobs < JOBS_MAX ? jobs : JOBS_MAX) > 0;
+    }
 
     /* Listen before the first scan so nothing falls between the two. */
     ret = fr_monitor_open(o->test_socket, &w.mon);
@@ -342,6 +377,10 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
 
     for (;;) {
         if (resolved(&w)) {
+            size_t dropped = fr_modules_drop_queued(m);
+            if (dropped || fr_modules_busy(m))
+                log_debug("root found: %zu module load(s) not started, %u still running",
+                          dropped, fr_modules_busy(m));
             ret = found(&w, w.found, node, size);
             break;
         }
@@ -374,12 +413,12 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
             wake = tnow + 0.2;
         int ms = (int)((wake - tnow) * 1000.0) + 1;
 
-        if (!w.mon) {
-            usleep((useconds_t)ms * 1000);
-            continue;
-        }
-        struct pollfd pfd = {.fd = fr_monitor_fd(w.mon), .events = POLLIN};
-        int n = poll(&pfd, 1, ms);
+        /* The uevents (slot 0, unused without a monitor: poll ignores a
+         * negative fd) and the module workers' reports. */
+        struct pollfd pfd[1 + JOBS_MAX] = {{.fd = w.mon ? fr_monitor_fd(w.mon) : -1,
+                                            .events = POLLIN}};
+        size_t nfds = 1 + fr_modules_pollfds(m, pfd + 1, JOBS_MAX);
+        int n = poll(pfd, (nfds_t)nfds, ms);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -388,9 +427,13 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
         }
         if (n == 0)
             continue;
-        /* Handle what is queued, then check for a match once. A
+        /* Module results first (they start queued loads), then what is
+         * queued on the monitor, then a check for a match once. A
          * virtio-iommu that appears as a device (no VIOT) is loaded as soon
          * as it shows up, through its modalias. */
+        fr_modules_collect(m);
+        if (!(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
+            continue;
         drain(&w);
         if (settle_end > 0) {
             next_sweep = now() + SETTLE_QUIET;

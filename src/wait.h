@@ -14,6 +14,7 @@ struct fr_wait_opts {
     bool load_modules;
     bool rescan;
     bool links;
+    unsigned jobs;            /* module loads at once; 0: the default, 1: sequential */
     const char *test_socket;  /* uevents from this AF_UNIX socket instead of netlink */
 };
 

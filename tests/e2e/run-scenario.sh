@@ -24,7 +24,7 @@ export E2E_REPO
 
 SCENARIOS="blk-uuid-iommu scsi-label-rootport-iommu partuuid-second-disk-iommu
 partlabel-second-disk-iommu blk-uuid-noiommu kernel61-iommu ovmf-iommu hotplug-iommu
-bogus-uuid-iommu"
+bogus-uuid-iommu nvme-uuid-rootport-iommu sata-label-iommu"
 
 FINDROOT=""
 INIT=""
@@ -115,6 +115,10 @@ case $BASE in
     hotplug-iommu)
         HOTPLUG=1; DISKS=""; ROOTSPEC="UUID=$FS_UUID"; EXPECT_DEV=/dev/vda1
         CMD_EXTRA="findroot.timeout=60" ;;
+    nvme-uuid-rootport-iommu)
+        DISKS="nvme-rp:root"; ROOTSPEC="UUID=$FS_UUID"; EXPECT_DEV=/dev/nvme0n1p1 ;;
+    sata-label-iommu)
+        DISKS="sata:root"; ROOTSPEC="LABEL=$FS_LABEL"; EXPECT_DEV=/dev/sda1 ;;
     bogus-uuid-iommu)
         BOGUS=1; DISKS="blk:root"; ROOTSPEC="UUID=0badc0de-dead-4bad-8bad-0123456789ab"
         CMD_EXTRA="findroot.timeout=8" ;;
@@ -162,6 +166,13 @@ for d in $DISKS; do
             set -- "$@" -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 \
                 -device virtio-scsi-pci,id=scsi0,bus=rp1 \
                 -device "scsi-hd,drive=d$n,bus=scsi0.0" ;;
+        # NVMe behind a PCIe root port; q35's own ICH9 AHCI controller is
+        # there as on every q35 machine (its driver probes for ~0.7 s).
+        nvme-rp)
+            set -- "$@" -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x5 \
+                -device "nvme,drive=d$n,serial=findroot$n,bus=rp2" ;;
+        # a disk on q35's ICH9 AHCI controller (SATA port 0)
+        sata) set -- "$@" -device "ide-hd,drive=d$n,bus=ide.0" ;;
     esac
     n=$((n + 1))
 done
