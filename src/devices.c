@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "log.h"
 #include "sysfs.h"
+#include "utf8.h"
 
 /* What an entry owns. */
 static void blockdev_release(struct fr_blockdev *d)
@@ -751,31 +752,6 @@ static bool udev_allowed(unsigned char c, const char *extra)
            strchr("#+-.:=@_", c) || (extra && strchr(extra, c));
 }
 
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0)
-        n = 2, cp = s[0] & 0x1f, min = 0x80;
-    else if ((s[0] & 0xf0) == 0xe0)
-        n = 3, cp = s[0] & 0x0f, min = 0x800;
-    else if ((s[0] & 0xf8) == 0xf0)
-        n = 4, cp = s[0] & 0x07, min = 0x10000;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 static void udev_replace_chars(char *s, const char *allow)
 {
     for (size_t i = 0; s[i];) {
@@ -785,7 +761,7 @@ static void udev_replace_chars(char *s, const char *allow)
         } else if (c == '\\' && s[i + 1] == 'x') {
             i += 2;
         } else {
-            size_t l = utf8_len((const unsigned char *)s + i);
+            size_t l = fr_utf8_len((const unsigned char *)s + i, strnlen(s + i, 4));
             if (l > 1) {
                 i += l;
             } else if ((c == ' ' || (c >= '\t' && c <= '\r')) && allow && strchr(allow, ' ')) {
