@@ -249,12 +249,23 @@ static int read_attr_at(const char *dir, const char *attr, char *buf, size_t siz
     return fr_read_attr(p, buf, size);
 }
 
-/* Node names come from the kernel, but a fixture or a hostile uevent file
- * must not make us create nodes outside roots->dev. */
+/* Node names come from the kernel, but a fixture, --sysfs= or a hostile
+ * uevent file must not make us create nodes outside roots->dev, nor inside
+ * the link tree we manage (a node at disk/by-label/EFI would block the real
+ * link), nor with names that carry control bytes onto a console. As udev
+ * does: relative, no "." or ".." component, no empty component, printable
+ * UTF-8 only. */
 static bool devname_valid(const char *s)
 {
-    if (!s[0] || s[0] == '/' || strlen(s) > NAME_MAX)
+    size_t n = strlen(s);
+
+    if (!s[0] || s[0] == '/' || n > NAME_MAX)
         return false;
+    if (strcmp(s, FR_LINK_TREE) == 0 || strncmp(s, FR_LINK_TREE "/", sizeof(FR_LINK_TREE)) == 0)
+        return false;
+    for (size_t i = 0, l; i < n; i += l)
+        if ((l = fr_utf8_text_len((const unsigned char *)s + i, n - i)) == 0)
+            return false;
     for (const char *c = s; *c;) {
         size_t l = strcspn(c, "/");
         if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
@@ -445,7 +456,7 @@ static int scan_dir(struct fr_devtab *t, const struct fr_roots *r, const char *r
     DIR *dir = opendir(p);
     if (!dir)
         return -errno;
-    for (struct dirent *de; (de = readdir(dir));) {
+    for (struct dirent *de; !fr_deadline_passed() && (de = readdir(dir));) {
         if (de->d_name[0] == '.')
             continue;
         rc = fr_devtab_add(t, r, de->d_name);
@@ -467,7 +478,7 @@ static int scan_dir(struct fr_devtab *t, const struct fr_roots *r, const char *r
             DIR *sub = opendir(syspath);
             if (!sub)
                 continue;
-            for (struct dirent *pe; (pe = readdir(sub));) {
+            for (struct dirent *pe; !fr_deadline_passed() && (pe = readdir(sub));) {
                 char attr[PATH_MAX];
                 if (pe->d_name[0] == '.')
                     continue;

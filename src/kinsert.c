@@ -70,9 +70,10 @@ enum fr_kcomp fr_file_compression(int fd)
 
 int fr_kinsert(const char *path, const char *options, enum fr_kcomp kernel)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* A FIFO in a module tree would block open() and finit_module(). */
+    int fd = fr_open_regular(path, O_RDONLY);
     if (fd < 0)
-        return -errno;
+        return fd;
 
     /* An uncompressed object goes as it is; libkmod would do the same. A
      * compressed one only in the kernel's own format. One read of the

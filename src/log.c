@@ -64,11 +64,8 @@ size_t fr_log_escape(const char *in, char *out, size_t size)
     if (size == 0)
         return 0;
     for (size_t i = 0; i < n;) {
-        size_t len = p[i] >= 0x20 && p[i] != 0x7f ? fr_utf8_len(p + i, n - i) : 0;
+        size_t len = fr_utf8_text_len(p + i, n - i);
 
-        /* U+0080..U+009F, the C1 controls, are "\xc2\x80".."\xc2\x9f". */
-        if (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
-            len = 0;
         if (len > 0) {
             if (o + len >= size)
                 break;

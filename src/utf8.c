@@ -36,3 +36,16 @@ size_t fr_utf8_len(const unsigned char *s, size_t n)
         return 0;
     return len;
 }
+
+size_t fr_utf8_text_len(const unsigned char *s, size_t n)
+{
+    size_t len;
+
+    if (n == 0 || s[0] < 0x20 || s[0] == 0x7f)
+        return 0;
+    len = fr_utf8_len(s, n);
+    /* U+0080..U+009F are "\xc2\x80".."\xc2\x9f". */
+    if (len == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+        return 0;
+    return len;
+}

@@ -36,9 +36,7 @@
 
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return fr_monotonic();
 }
 
 struct waiter {
@@ -141,7 +139,7 @@ static void probe_pending(struct waiter *w)
     size_t n = w->npending;
 
     w->npending = 0;
-    for (size_t i = 0; i < n && !resolved(w); i++) {
+    for (size_t i = 0; i < n && !resolved(w) && !fr_deadline_passed(); i++) {
         int idx = fr_devtab_find(w->t, w->pending[i]);
         if (idx >= 0 && !w->t->v[idx].removed)
             probe_block(w, idx);
@@ -160,7 +158,7 @@ static void drain(struct waiter *w)
 {
     if (!w->mon)
         return;
-    for (int i = 0; i < 256; i++) {
+    for (int i = 0; i < 256 && !fr_deadline_passed(); i++) {
         struct fr_uevent ev;
         int k = fr_monitor_read(w->mon, &ev);
         if (k == -ENOBUFS) {
@@ -194,7 +192,7 @@ static void scan_block(struct waiter *w)
     if (!d)
         return;
     struct dirent *de;
-    while ((de = readdir(d))) {
+    while ((de = readdir(d)) && !fr_deadline_passed()) {
         if (de->d_name[0] == '.')
             continue;
         int idx = fr_devtab_find(w->t, de->d_name);
@@ -252,7 +250,7 @@ static bool pci_unbound(const struct fr_roots *r)
         return false;
     bool found = false;
     struct dirent *de;
-    while (!found && (de = readdir(d))) {
+    while (!found && !fr_deadline_passed() && (de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
         char cls[32];
@@ -326,6 +324,8 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
     int ret;
 
     w.deadline = o->timeout > 0 ? w.start + o->timeout : 0;
+    /* The scans, probes and links stop there too (sysfs.h). */
+    fr_deadline_set(w.deadline);
 
     /* Listen before the first scan so nothing falls between the two. */
     ret = fr_monitor_open(o->test_socket, &w.mon);
