@@ -175,8 +175,8 @@ void fr_json_null(struct fr_json *j, const char *key)
 int fr_json_finish(struct fr_json *j)
 {
     fputc('\n', j->f);
-    if (j->depth != 0 || j->err)
-        return -EINVAL;
+    if (j->depth != 0 || j->err || j->first[0])
+        return -EINVAL; /* first[0]: no value at all is no document either */
     if (fflush(j->f) != 0 || ferror(j->f))
         return -EIO;
     return 0;
