@@ -86,7 +86,16 @@ static bool load_iommu(struct waiter *w)
             snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s",
                      seen[0] ? ", " : "", what[i]);
     log_info("virtio-iommu found (%s), loading virtio_iommu", seen);
-    return load(w, "virtio_iommu") > 0;
+    if (load(w, "virtio_iommu") > 0)
+        return true;
+    /* Not found at all (a missing or broken modules.dep): the one module
+     * that matters most must not go missing at debug level only. */
+    char mods[64];
+    if (w->o->load_modules && w->m && fr_modules_lookup(w->m, "virtio_iommu", mods, sizeof(mods)) <= 0)
+        log_warning("virtio-iommu found (%s), but no virtio_iommu module in %s: "
+                    "storage behind it stays deferred",
+                    seen, w->r->modules);
+    return false;
 }
 
 static bool valid_name(const char *name)

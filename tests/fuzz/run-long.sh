@@ -19,8 +19,11 @@ while getopts B:j:n:t: o; do
 	esac
 done
 shift $((OPTIND - 1))
-CC=clang cmake -S "$repo" -B "$build" -DFINDROOT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-	cmake --build "$build" -j"$jobs" >/dev/null || { echo "run-long: build failed" >&2; exit 1; }
+if ! CC=clang cmake -S "$repo" -B "$build" -DFINDROOT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
+	! cmake --build "$build" -j"$jobs" >/dev/null; then
+	echo "run-long: build failed" >&2
+	exit 1
+fi
 work=$build/tests/fuzz/long
 mkdir -p "$work"
 if [ $# -eq 0 ]; then
@@ -39,9 +42,10 @@ for t in "$@"; do
 	rm -f "$work/$t.result"
 	one "$t" &
 	running=$((running + 1))
+	# POSIX sh has no "wait for one": run in batches of JOBS
 	if [ "$running" -ge "$jobs" ]; then
-		wait -n 2>/dev/null || wait
-		running=$((running - 1))
+		wait
+		running=0
 	fi
 done
 wait
@@ -55,7 +59,11 @@ for t in "$@"; do
 	last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
-	[ "$rc" = 0 ] && verdict=ok || { verdict="FAILED (exit $rc, $log)"; failed=1; }
+	verdict=ok
+	if [ "$rc" != 0 ]; then
+		verdict="FAILED (exit $rc, $log)"
+		failed=1
+	fi
 	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$t" "${execs:-?}" "$took" \
 		"$(( ${execs:-0} / (took > 0 ? took : 1) ))" "${cov:-?}" "${ft:-?}" "$verdict"
 done

@@ -8,7 +8,10 @@ set -u
 target=$1 seeds=$2 work=$3
 shift 3
 name=$(basename "$target")
-[ -d "$seeds" ] && [ -n "$(ls -A "$seeds")" ] || { echo "run-one: no seeds in $seeds" >&2; exit 1; }
+if [ ! -d "$seeds" ] || [ -z "$(ls -A "$seeds")" ]; then
+	echo "run-one: no seeds in $seeds" >&2
+	exit 1
+fi
 mkdir -p "$work/$name/corpus"
 log=$work/$name/fuzz.log
 # -timeout: one input running longer is a hang, reported as a failure.
