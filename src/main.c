@@ -404,6 +404,8 @@ int main(int argc, char **argv)
         log_error("root device %s not found after %.0f s", s, o.timeout);
         /* The diagnosis gets a bounded time of its own past the deadline. */
         fr_deadline_set(fr_monotonic() + DIAGNOSIS_BUDGET);
+        /* The deadline may have cut a scan short: the report lists all. */
+        (void)fr_devtab_scan(&t, &r);
         fr_diagnose(&r, &spec, m, &t, false, stderr);
         ret = EXIT_NOTFOUND;
     } else {
