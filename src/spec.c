@@ -301,7 +301,7 @@ void fr_spec_format(const struct fr_spec *s, char *buf, size_t size)
         if (s->partnroff)
             snprintf(buf, size, "PARTUUID=%s/PARTNROFF=%d", s->value, s->partnroff);
         else
-            snprintf(buf, size, "PARTUUID=%s", s->value); /* hex digits and dashes only */
+            snprintf(buf, size, "PARTUUID=%s%s%s", q, s->value, q);
         break;
     case FR_SPEC_PATH:
         snprintf(buf, size, "/dev/%s", s->value);

@@ -120,6 +120,10 @@ static void test_tags(void)
     CHECK_STR(buf, "LABEL=\"'x'\"");
     CHECK_INT(ok(buf, &s), 0);
     CHECK_STR(s.value, "'x'");
+    CHECK_INT(ok("PARTUUID=\"\"\"\"", &s), 0);
+    fr_spec_format(&s, buf, sizeof(buf));
+    CHECK_INT(ok(buf, &s), 0);
+    CHECK_STR(s.value, "\"\"");
     CHECK_INT(ok("UUID=''ID=''", &s), 0);
     fr_spec_format(&s, buf, sizeof(buf));
     CHECK_INT(ok(buf, &s), 0);
