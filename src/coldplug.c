@@ -58,7 +58,8 @@ static int walk_bus(const char *busdir, const char *bus,
         return 0;
     }
     for (int i = 0; i < n; i++) {
-        if (ret == 0 && fr_path(syspath, sizeof(syspath), dir, "%s", names[i]->d_name) == 0) {
+        if (ret == 0 && !fr_deadline_passed() &&
+            fr_path(syspath, sizeof(syspath), dir, "%s", names[i]->d_name) == 0) {
             /* A device may vanish between readdir and here: just skip it. */
             int len = device_modalias(syspath, modalias, sizeof(modalias));
             if (len > 0) {
@@ -195,7 +196,7 @@ int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
     if (ret == 0) {
         if (s.n)
             qsort(s.v, s.n, sizeof(*s.v), item_cmp);
-        for (size_t i = 0; i < s.n; i++) {
+        for (size_t i = 0; i < s.n && !fr_deadline_passed(); i++) {
             int k = fr_modules_load(m, s.v[i].modalias);
             if (k > 0)
                 loaded += k;

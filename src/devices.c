@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "log.h"
 #include "sysfs.h"
+#include "utf8.h"
 
 /* What an entry owns. */
 static void blockdev_release(struct fr_blockdev *d)
@@ -248,12 +249,23 @@ static int read_attr_at(const char *dir, const char *attr, char *buf, size_t siz
     return fr_read_attr(p, buf, size);
 }
 
-/* Node names come from the kernel, but a fixture or a hostile uevent file
- * must not make us create nodes outside roots->dev. */
+/* Node names come from the kernel, but a fixture, --sysfs= or a hostile
+ * uevent file must not make us create nodes outside roots->dev, nor inside
+ * the link tree we manage (a node at disk/by-label/EFI would block the real
+ * link), nor with names that carry control bytes onto a console. As udev
+ * does: relative, no "." or ".." component, no empty component, printable
+ * UTF-8 only. */
 static bool devname_valid(const char *s)
 {
-    if (!s[0] || s[0] == '/' || strlen(s) > NAME_MAX)
+    size_t n = strlen(s);
+
+    if (!s[0] || s[0] == '/' || n > NAME_MAX)
         return false;
+    if (strcmp(s, FR_LINK_TREE) == 0 || strncmp(s, FR_LINK_TREE "/", sizeof(FR_LINK_TREE)) == 0)
+        return false;
+    for (size_t i = 0, l; i < n; i += l)
+        if ((l = fr_utf8_text_len((const unsigned char *)s + i, n - i)) == 0)
+            return false;
     for (const char *c = s; *c;) {
         size_t l = strcspn(c, "/");
         if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
@@ -444,7 +456,7 @@ static int scan_dir(struct fr_devtab *t, const struct fr_roots *r, const char *r
     DIR *dir = opendir(p);
     if (!dir)
         return -errno;
-    for (struct dirent *de; (de = readdir(dir));) {
+    for (struct dirent *de; !fr_deadline_passed() && (de = readdir(dir));) {
         if (de->d_name[0] == '.')
             continue;
         rc = fr_devtab_add(t, r, de->d_name);
@@ -466,7 +478,7 @@ static int scan_dir(struct fr_devtab *t, const struct fr_roots *r, const char *r
             DIR *sub = opendir(syspath);
             if (!sub)
                 continue;
-            for (struct dirent *pe; (pe = readdir(sub));) {
+            for (struct dirent *pe; !fr_deadline_passed() && (pe = readdir(sub));) {
                 char attr[PATH_MAX];
                 if (pe->d_name[0] == '.')
                     continue;
@@ -751,31 +763,6 @@ static bool udev_allowed(unsigned char c, const char *extra)
            strchr("#+-.:=@_", c) || (extra && strchr(extra, c));
 }
 
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0)
-        n = 2, cp = s[0] & 0x1f, min = 0x80;
-    else if ((s[0] & 0xf0) == 0xe0)
-        n = 3, cp = s[0] & 0x0f, min = 0x800;
-    else if ((s[0] & 0xf8) == 0xf0)
-        n = 4, cp = s[0] & 0x07, min = 0x10000;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 static void udev_replace_chars(char *s, const char *allow)
 {
     for (size_t i = 0; s[i];) {
@@ -785,7 +772,7 @@ static void udev_replace_chars(char *s, const char *allow)
         } else if (c == '\\' && s[i + 1] == 'x') {
             i += 2;
         } else {
-            size_t l = utf8_len((const unsigned char *)s + i);
+            size_t l = fr_utf8_len((const unsigned char *)s + i, strnlen(s + i, 4));
             if (l > 1) {
                 i += l;
             } else if ((c == ' ' || (c >= '\t' && c <= '\r')) && allow && strchr(allow, ' ')) {

@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include "roots.h"
 
+/* The link tree links.c manages, relative to roots->dev: no device node
+ * is ever created inside it. */
+#define FR_LINK_TREE "disk"
+
 /* What fr_probe() made of a device. Negative: it could not be read, so a
  * later sweep probes it again (wait.c); the others are final. */
 enum fr_probe_result {

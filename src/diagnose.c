@@ -385,7 +385,7 @@ static void collect_blockdevs(struct facts *f)
         if (r < 0)
             log_debug_errno(r, "scanning block devices");
     }
-    for (size_t i = 0; i < f->t->n; i++)
+    for (size_t i = 0; i < f->t->n && !fr_deadline_passed(); i++)
         if (!f->t->v[i].probed && !f->t->v[i].removed)
             fr_probe(f->t, i, f->r);
 }

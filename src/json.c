@@ -1,9 +1,9 @@
 /* A small streaming JSON writer: the diagnosis is written as it is
  * collected, two-space indented, with every string escaped safely. */
 #include "json.h"
+#include "utf8.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <string.h>
 
 void fr_json_init(struct fr_json *j, FILE *f)
@@ -13,39 +13,9 @@ void fr_json_init(struct fr_json *j, FILE *f)
     j->first[0] = true;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it
- * is invalid: stray continuation bytes, overlong forms, surrogates and
- * code points above U+10FFFF are all rejected, as RFC 3629 requires. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
+static bool in_object(const struct fr_json *j)
 {
-    uint32_t cp;
-    size_t len, i;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
+    return j->depth > 0 && j->object[j->depth];
 }
 
 void fr_json_write_string(FILE *f, const char *str, size_t n)
@@ -73,7 +43,14 @@ void fr_json_write_string(FILE *f, const char *str, size_t n)
             i++;
             continue;
         }
-        len = utf8_valid_len(s + i, n - i);
+        len = fr_utf8_len(s + i, n - i);
+        if (len == 2 && c == 0xc2 && s[i + 1] < 0xa0) {
+            /* C1 controls: valid JSON raw, but escaped they cannot reach
+             * a terminal that reads the document. */
+            fprintf(f, "\\u%04x", s[i + 1]);
+            i += 2;
+            continue;
+        }
         if (len == 0) {
             /* One replacement per bad byte keeps the output's length
              * predictable and never swallows a following valid byte. */
@@ -105,6 +82,9 @@ static void value_start(struct fr_json *j, const char *key)
             j->err = true;
         return;
     }
+    /* Members of an object have keys, elements of an array none. */
+    if ((key != NULL) != in_object(j))
+        j->err = true;
     if (!j->first[j->depth])
         fputc(',', j->f);
     j->first[j->depth] = false;
@@ -125,6 +105,7 @@ static void open_container(struct fr_json *j, const char *key, char c)
     }
     j->depth++;
     j->first[j->depth] = true;
+    j->object[j->depth] = c == '{';
 }
 
 static void close_container(struct fr_json *j, char c)
@@ -135,6 +116,8 @@ static void close_container(struct fr_json *j, char c)
         j->err = true;
         return;
     }
+    if (j->object[j->depth] != (c == '}'))
+        j->err = true; /* closes the other kind of container */
     empty = j->first[j->depth];
     j->depth--;
     if (!empty)
@@ -192,8 +175,8 @@ void fr_json_null(struct fr_json *j, const char *key)
 int fr_json_finish(struct fr_json *j)
 {
     fputc('\n', j->f);
-    if (j->depth != 0 || j->err)
-        return -EINVAL;
+    if (j->depth != 0 || j->err || j->first[0])
+        return -EINVAL; /* first[0]: no value at all is no document either */
     if (fflush(j->f) != 0 || ferror(j->f))
         return -EIO;
     return 0;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -68,11 +69,28 @@ enum fr_kcomp fr_file_compression(int fd)
     return buf_compression(buf, pread(fd, buf, sizeof(buf), 0));
 }
 
+int fr_kinsert_test_errno(void)
+{
+    const char *v = getenv("FINDROOT_TEST_INSERT_ERRNO");
+    char *end;
+    long e;
+
+    if (!v || !*v)
+        return 0;
+    e = strtol(v, &end, 10);
+    return *end || e <= 0 || e > 4095 || e == ENOTSUP ? 0 : (int)e;
+}
+
 int fr_kinsert(const char *path, const char *options, enum fr_kcomp kernel)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fake = fr_kinsert_test_errno();
+    if (fake)
+        return -fake;
+
+    /* A FIFO in a module tree would block open() and finit_module(). */
+    int fd = fr_open_regular(path, O_RDONLY);
     if (fd < 0)
-        return -errno;
+        return fd;
 
     /* An uncompressed object goes as it is; libkmod would do the same. A
      * compressed one only in the kernel's own format. One read of the

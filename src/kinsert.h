@@ -28,3 +28,9 @@ const char *fr_kcomp_name(enum fr_kcomp c);
  * -ENOTSUP when the caller must insert it some other way (compression the
  * kernel does not do, a kernel without the flag), or the kernel's -errno. */
 int fr_kinsert(const char *path, const char *options, enum fr_kcomp kernel);
+
+/* A seam for the fault tests: FINDROOT_TEST_INSERT_ERRNO=N (a positive
+ * errno other than ENOTSUP) makes fr_kinsert() fail with -N at once,
+ * before any file is opened or any syscall made, and fr_modules_load()
+ * then inserts every module through fr_kinsert(). Returns N, or 0. */
+int fr_kinsert_test_errno(void);

@@ -14,6 +14,7 @@
 
 #include "links.h"
 #include "log.h"
+#include "sysfs.h"
 
 static const char *const categories[] = { "by-uuid", "by-label", "by-partuuid",
                                           "by-partlabel", "by-id", "by-path" };
@@ -362,7 +363,7 @@ static void remove_stale(const struct fr_devtab *t, int dirfd, const char *cat,
         close(fd);
         return;
     }
-    for (struct dirent *de; (de = readdir(dir));) {
+    for (struct dirent *de; !fr_deadline_passed() && (de = readdir(dir));) {
         char tgt[PATH_MAX], name[PATH_MAX], want[PATH_MAX];
         if (de->d_name[0] == '.')
             continue;
@@ -414,13 +415,13 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
         rc = log_error_errno(errno, "cannot open %s", r->dev);
         goto out;
     }
-    diskfd = open_subdir(devfd, "disk", true, &disk_made);
+    diskfd = open_subdir(devfd, FR_LINK_TREE, true, &disk_made);
     if (diskfd < 0) {
         rc = log_error_errno(diskfd, "cannot use %s/disk%s", r->dev, subdir_hint(diskfd));
         goto out;
     }
 
-    for (size_t i = 0; i < c.n;) {
+    for (size_t i = 0; i < c.n && !fr_deadline_passed();) {
         size_t j = i + 1;
         while (j < c.n && strcmp(c.v[j].name, c.v[i].name) == 0)
             j++;

@@ -1,6 +1,7 @@
 /* Logging: every message goes to stderr ("findroot: msg") and, when enabled,
  * to /dev/kmsg ("<prio>findroot: msg") so it survives into dmesg. */
 #include "log.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,26 +50,39 @@ int fr_log_level(void)
 
 /* Values quoted in messages come from the command line, uevents and disk
  * labels; escape control bytes so one message stays one line (one kmsg
- * record) and cannot forge other lines or terminal sequences. The plain
- * diagnosis report (diagnose.c) escapes its lines with it too. */
+ * record) and cannot forge other lines or terminal sequences. C1 controls
+ * count too: the Linux VT takes 0x9b (raw, or UTF-8 "\xc2\x9b") as CSI.
+ * Bytes that are not valid UTF-8 are escaped as well, so what reaches the
+ * console is always text. The plain diagnosis report (diagnose.c) escapes
+ * its lines with it too. */
 size_t fr_log_escape(const char *in, char *out, size_t size)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0, n = strlen(in);
 
     if (size == 0)
         return 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && o + 1 < size; p++) {
-        if (*p >= 0x20 && *p != 0x7f) {
-            out[o++] = (char)*p;
-        } else {
-            if (o + 5 >= size)
+    for (size_t i = 0; i < n;) {
+        size_t len = fr_utf8_text_len(p + i, n - i);
+
+        if (len > 0) {
+            if (o + len >= size)
                 break;
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 0xf];
+            memcpy(out + o, p + i, len);
+            o += len;
+            i += len;
+            continue;
         }
+        /* One byte at a time: after an escaped 0xc2 its continuation byte
+         * is a stray one, escaped in turn. */
+        if (o + 4 >= size)
+            break;
+        out[o++] = '\\';
+        out[o++] = 'x';
+        out[o++] = hex[p[i] >> 4];
+        out[o++] = hex[p[i] & 0xf];
+        i++;
     }
     out[o] = '\0';
     return o;

@@ -22,9 +22,11 @@ void fr_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Logs with errno text appended (": strerror(err)") and returns -abs(err). */
 int fr_log_errno(int prio, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Copies in to out (size bytes, always NUL-terminated when size > 0) with
- * each control byte (below 0x20, and DEL) written as \xHH; every other byte,
- * UTF-8 included, as it is. What does not fit is cut before an escape, never
- * inside one: 4 * strlen(in) + 1 bytes hold any input. Returns the length. */
+ * each control byte (below 0x20, DEL, the C1 controls 0x80-0x9f raw or as
+ * UTF-8 U+0080-U+009F) and each byte that is not part of valid UTF-8
+ * written as \xHH; valid UTF-8 otherwise as it is. What does not fit is cut
+ * before an escape or a UTF-8 sequence, never inside one: 4 * strlen(in) + 1
+ * bytes hold any input. Returns the length. */
 size_t fr_log_escape(const char *in, char *out, size_t size);
 
 #define log_error(...) fr_log(FR_LOG_ERR, __VA_ARGS__)

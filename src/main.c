@@ -17,6 +17,7 @@
 #include "modules.h"
 #include "roots.h"
 #include "spec.h"
+#include "sysfs.h"
 #include "wait.h"
 
 enum {
@@ -25,6 +26,10 @@ enum {
     EXIT_USAGE = 2,
     EXIT_ENV = 3,
 };
+
+/* Seconds the diagnosis after a timeout may take: what it reads is already
+ * in the table, so this only bounds a tree that turned hostile. */
+#define DIAGNOSIS_BUDGET 5.0
 
 enum {
     OPT_SYSFS = 0x100,
@@ -242,7 +247,8 @@ static int read_cmdline(const struct fr_roots *r, struct fr_cmdline *c)
 {
     char buf[FR_CMDLINE_MAX + 1];
     size_t n = 0;
-    int fd = open(r->cmdline, O_RDONLY | O_CLOEXEC);
+    /* --cmdline=FILE may name anything: never block on it. */
+    int fd = fr_open_regular(r->cmdline, O_RDONLY);
 
     if (fd >= 0) {
         /* /proc/cmdline comes in one read; a regular file may not. */
@@ -259,7 +265,7 @@ static int read_cmdline(const struct fr_roots *r, struct fr_cmdline *c)
         }
         close(fd);
     } else {
-        log_debug("cannot read %s: %m", r->cmdline);
+        log_debug_errno(fd, "cannot read %s", r->cmdline);
     }
     if (n > FR_CMDLINE_MAX) {
         log_warning("%s is longer than %d bytes, ignored", r->cmdline, FR_CMDLINE_MAX);
@@ -366,6 +372,9 @@ int main(int argc, char **argv)
     }
 
     if (strcmp(a.command, "diagnose") == 0) {
+        /* -t bounds the diagnosis too (scans stop, sysfs.h). */
+        if (a.timeout > 0)
+            fr_deadline_set(fr_monotonic() + a.timeout);
         ret = fr_diagnose(&r, have_spec ? &spec : NULL, m, &t, a.json, stdout) < 0 ? EXIT_ENV
                                                                                   : EXIT_FOUND;
         goto out;
@@ -393,6 +402,10 @@ int main(int argc, char **argv)
         char s[FR_SPEC_VALUE_MAX + 32];
         fr_spec_format(&spec, s, sizeof(s));
         log_error("root device %s not found after %.0f s", s, o.timeout);
+        /* The diagnosis gets a bounded time of its own past the deadline. */
+        fr_deadline_set(fr_monotonic() + DIAGNOSIS_BUDGET);
+        /* The deadline may have cut a scan short: the report lists all. */
+        (void)fr_devtab_scan(&t, &r);
         fr_diagnose(&r, &spec, m, &t, false, stderr);
         ret = EXIT_NOTFOUND;
     } else {

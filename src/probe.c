@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices.h"
 #include "log.h"
+#include "sysfs.h"
 
 static blkid_probe probe;
 
@@ -38,9 +40,17 @@ static int open_node(const struct fr_roots *r, const struct fr_blockdev *d)
     int rc = fr_devnode_path(r, d, p, sizeof p);
     if (rc < 0)
         return rc;
+    if (fr_deadline_passed())
+        return -ETIMEDOUT;
     int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return -errno;
+    /* A FIFO, terminal or socket put where the node belongs is no disk. */
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
+        close(fd);
+        return -ENOTBLK;
+    }
     return fd;
 }
 

@@ -281,19 +281,27 @@ const char *fr_spec_kind_name(enum fr_spec_kind k)
 
 void fr_spec_format(const struct fr_spec *s, char *buf, size_t size)
 {
+    /* A value that itself looks quoted ('x') gets a pair of quotes more,
+     * which unquote() takes off again: the text parses back to s. */
+    size_t n = strlen(s->value);
+    const char *q = n >= 2 && (s->value[0] == '"' || s->value[0] == '\'') &&
+                            s->value[n - 1] == s->value[0]
+                        ? "\""
+                        : "";
+
     if (!buf || size == 0)
         return;
     switch (s->kind) {
     case FR_SPEC_UUID:
     case FR_SPEC_LABEL:
     case FR_SPEC_PARTLABEL:
-        snprintf(buf, size, "%s=%s", fr_spec_kind_name(s->kind), s->value);
+        snprintf(buf, size, "%s=%s%s%s", fr_spec_kind_name(s->kind), q, s->value, q);
         break;
     case FR_SPEC_PARTUUID:
         if (s->partnroff)
             snprintf(buf, size, "PARTUUID=%s/PARTNROFF=%d", s->value, s->partnroff);
         else
-            snprintf(buf, size, "PARTUUID=%s", s->value);
+            snprintf(buf, size, "PARTUUID=%s%s%s", q, s->value, q);
         break;
     case FR_SPEC_PATH:
         snprintf(buf, size, "/dev/%s", s->value);

@@ -1,5 +1,6 @@
 /* Small sysfs readers and writers: whole attributes, symlink basenames,
- * KEY=VALUE lookups in "uevent" files. They log nothing above debug. */
+ * KEY=VALUE lookups in "uevent" files; and the deadline every walk over
+ * sysfs honours. They log nothing above debug. */
 #include "sysfs.h"
 
 #include <errno.h>
@@ -7,7 +8,52 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+static double deadline;
+
+double fr_monotonic(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void fr_deadline_set(double when)
+{
+    deadline = when;
+}
+
+bool fr_deadline_passed(void)
+{
+    return deadline > 0 && fr_monotonic() >= deadline;
+}
+
+/* sysfs attributes are regular files; anything else under --sysfs= (a
+ * FIFO, a terminal, a socket, /dev/zero through a symlink) could block in
+ * open() or read() forever. O_NONBLOCK makes the open return at once, and
+ * fstat() then says what was opened. */
+int fr_open_regular(const char *path, int flags)
+{
+    struct stat st;
+    int fd;
+
+    if (fr_deadline_passed())
+        return -ETIMEDOUT;
+    fd = open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        if (fstat(fd, &st) == 0)
+            e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
 
 /* Reads up to size-1 bytes and NUL-terminates. Returns the length, or
  * -EFBIG when the file holds more (buf keeps the prefix), or -errno. */
@@ -20,9 +66,9 @@ static int read_file(const char *path, char *buf, size_t size)
     if (!buf || size == 0 || size > INT_MAX)
         return -EINVAL;
     buf[0] = '\0';
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    fd = fr_open_regular(path, O_RDONLY);
     if (fd < 0)
-        return -errno;
+        return fd;
 
     for (;;) {
         char extra;
@@ -133,9 +179,9 @@ int fr_write_attr(const char *path, const char *value)
     /* O_TRUNC as in the shell's "echo 1 > attr": sysfs ignores it, and a
      * fixture file then holds just what was written. No O_CREAT: a missing
      * attribute is an answer, not something to make. */
-    fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    fd = fr_open_regular(path, O_WRONLY | O_TRUNC);
     if (fd < 0)
-        return -errno;
+        return fd;
     /* sysfs hands each write() to the store method as one value, so the
      * value must go in a single call. */
     do {

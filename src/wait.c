@@ -43,9 +43,7 @@
 
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return fr_monotonic();
 }
 
 struct waiter {
@@ -115,7 +113,16 @@ static bool load_iommu(struct waiter *w)
         (void)fr_modules_submit(w->m, "virtio_iommu", FR_LOADQ_ALONE);
         return false;
     }
-    return fr_modules_load(w->m, "virtio_iommu") > 0;
+    if (fr_modules_load(w->m, "virtio_iommu") > 0)
+        return true;
+    /* Not found at all (a missing or broken modules.dep): the one module
+     * that matters most must not go missing at debug level only. */
+    char mods[64];
+    if (fr_modules_lookup(w->m, "virtio_iommu", mods, sizeof(mods)) <= 0)
+        log_warning("virtio-iommu found (%s), but no virtio_iommu module in %s: "
+                    "storage behind it stays deferred",
+                    seen, w->r->modules);
+    return false;
 }
 
 static bool valid_name(const char *name)
@@ -168,7 +175,7 @@ static void probe_pending(struct waiter *w)
     size_t n = w->npending;
 
     w->npending = 0;
-    for (size_t i = 0; i < n && !resolved(w); i++) {
+    for (size_t i = 0; i < n && !resolved(w) && !fr_deadline_passed(); i++) {
         int idx = fr_devtab_find(w->t, w->pending[i]);
         if (idx >= 0 && !w->t->v[idx].removed)
             probe_block(w, idx);
@@ -187,7 +194,7 @@ static void drain(struct waiter *w)
 {
     if (!w->mon)
         return;
-    for (int i = 0; i < 256; i++) {
+    for (int i = 0; i < 256 && !fr_deadline_passed(); i++) {
         struct fr_uevent ev;
         int k = fr_monitor_read(w->mon, &ev);
         if (k == -ENOBUFS) {
@@ -222,7 +229,7 @@ static void scan_block(struct waiter *w)
     if (!d)
         return;
     struct dirent *de;
-    while ((de = readdir(d))) {
+    while ((de = readdir(d)) && !fr_deadline_passed()) {
         if (de->d_name[0] == '.')
             continue;
         int idx = fr_devtab_find(w->t, de->d_name);
@@ -283,7 +290,7 @@ static bool pci_unbound(const struct fr_roots *r)
         return false;
     bool found = false;
     struct dirent *de;
-    while (!found && (de = readdir(d))) {
+    while (!found && !fr_deadline_passed() && (de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
         char cls[32];
@@ -357,6 +364,8 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
     int ret;
 
     w.deadline = o->timeout > 0 ? w.start + o->timeout : 0;
+    /* The scans, probes and links stop there too (sysfs.h). */
+    fr_deadline_set(w.deadline);
     if (loading(&w)) {
         unsigned jobs = o->jobs ? o->jobs : JOBS_DEFAULT;
         w.async = jobs > 1 && fr_modules_async(m, jobs < JOBS_MAX ? jobs : JOBS_MAX) > 0;

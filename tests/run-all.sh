@@ -8,6 +8,7 @@
 #   1. build with -Werror; unit, fixture and lint tests
 #   2. ASan+UBSan build; unit and fixture tests
 #   3. valgrind: unit tests and the fixture tests' findroot runs
+#   3b. fuzz: clang libFuzzer targets (tests/fuzz), a short run each
 #   4. x86_64 boot tests (real Debian kernels under QEMU with virtio-iommu)
 #   5. the static build: deps from Debian sources, its tests, busybox-only boot
 #   6. dracut / initramfs-tools / mkinitcpio integration boots
@@ -15,7 +16,7 @@
 #   8. packages: .deb/.rpm/Arch builds; .debs installed, image rebuilt, booted
 #
 # usage: tests/run-all.sh [STAGE...]   (default: all; stages: build asan
-#        valgrind e2e static integrations arm64 packages)
+#        valgrind fuzz e2e static integrations arm64 packages)
 # A skipped test fails the run: nothing here is optional on a CI machine.
 set -eu
 repo=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
@@ -37,11 +38,12 @@ say() { printf '\n=== %s\n' "$*"; }
 install_packages() {
 	set -- build-essential cmake pkg-config libblkid-dev libkmod-dev \
 		e2fsprogs fdisk gdisk dosfstools util-linux kmod busybox-static cpio \
-		xz-utils zstd shellcheck valgrind python3 socat qemu-system-x86 ovmf
+		xz-utils zstd bzip2 shellcheck valgrind python3 socat qemu-system-x86 ovmf
 	case " $stages " in *" integrations "*) set -- "$@" dracut debootstrap ;; esac
 	case " $stages " in
 	*" packages "*) set -- "$@" dpkg-dev debhelper lintian rpm makepkg fakeroot libarchive-tools debootstrap ;;
 	esac
+	case " $stages " in *" fuzz "*) set -- "$@" clang libclang-rt-14-dev ;; esac
 	ensure_packages "$@" || return 1
 	case " $stages " in
 	*" arm64 "*) sh "$repo/tools/cross-arm64.sh" --deps || return 1 ;;
@@ -105,6 +107,14 @@ st_valgrind() {
 	return "$ok"
 }
 
+# libFuzzer targets built with clang (ASan+UBSan), ~12 s each (tests/fuzz;
+# tests/fuzz/run-long.sh runs them long).
+st_fuzz() {
+	CC=clang cmake -S "$repo" -B "$out-fuzz" -DFINDROOT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+		cmake --build "$out-fuzz" -j"$jobs" &&
+		run_ctest fuzz --test-dir "$out-fuzz" -L fuzz
+}
+
 st_e2e() { run_ctest e2e --test-dir "$out" -R '^e2e/'; }
 
 st_static() { sh "$repo/tests/static/run.sh" -B "$out-static" -d "$out/findroot"; }
@@ -122,7 +132,7 @@ st_packages() { run_ctest packages --test-dir "$out" -L packages; }
 
 st_arm64() { CTEST_PARALLEL_LEVEL=$jobs sh "$repo/tests/e2e-arm64/ci.sh" "$out"; }
 
-[ $# -gt 0 ] || set -- build asan valgrind e2e static integrations arm64 packages
+[ $# -gt 0 ] || set -- build asan valgrind fuzz e2e static integrations arm64 packages
 stages=" $* "
 say "packages"
 if ! install_packages; then
@@ -151,6 +161,7 @@ for s in "$@"; do
 	build) stage build st_build ;;
 	asan) stage asan st_asan ;;
 	valgrind) stage valgrind st_valgrind ;;
+	fuzz) stage fuzz st_fuzz ;;
 	e2e) stage e2e st_e2e ;;
 	static) stage static st_static ;;
 	integrations) stage integrations st_integrations ;;

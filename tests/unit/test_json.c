@@ -46,6 +46,8 @@ static void test_escaping(void)
     CHECK_ESC("a\x80z", "\"a\\ufffdz\"");
     CHECK_ESC("\xc3", "\"\\ufffd\"");
     CHECK_ESC("\xe2\x82", "\"\\ufffd\\ufffd\"");
+    /* C1 controls (U+009B is CSI on a VT) escaped; U+00A0 is text. */
+    CHECK_ESC("\xc2\x9b" "2J\xc2\x80\xc2\xa0", "\"\\u009b2J\\u0080\xc2\xa0\"");
     CHECK_ESC("\xc0\xaf", "\"\\ufffd\\ufffd\"");
     CHECK_ESC("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
     CHECK_ESC("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
@@ -135,6 +137,49 @@ static void test_misuse(void)
     fr_json_int(&j, NULL, 1);
     fr_json_int(&j, NULL, 2);
     CHECK_INT(fr_json_finish(&j), -EINVAL);
+
+    /* A value without a key inside an object. */
+    fr_json_init(&j, f);
+    fr_json_begin_object(&j, NULL);
+    fr_json_int(&j, NULL, 1);
+    fr_json_end_object(&j);
+    CHECK_INT(fr_json_finish(&j), -EINVAL);
+
+    /* A container without a key inside an object. */
+    fr_json_init(&j, f);
+    fr_json_begin_object(&j, NULL);
+    fr_json_begin_array(&j, NULL);
+    fr_json_end_array(&j);
+    fr_json_end_object(&j);
+    CHECK_INT(fr_json_finish(&j), -EINVAL);
+
+    /* A key inside an array. */
+    fr_json_init(&j, f);
+    fr_json_begin_array(&j, NULL);
+    fr_json_string(&j, "k", "v");
+    fr_json_end_array(&j);
+    CHECK_INT(fr_json_finish(&j), -EINVAL);
+
+    /* Closing the wrong container, both ways. */
+    fr_json_init(&j, f);
+    fr_json_begin_object(&j, NULL);
+    fr_json_end_array(&j);
+    CHECK_INT(fr_json_finish(&j), -EINVAL);
+    fr_json_init(&j, f);
+    fr_json_begin_array(&j, NULL);
+    fr_json_begin_object(&j, NULL);
+    fr_json_end_array(&j);
+    fr_json_end_object(&j);
+    CHECK_INT(fr_json_finish(&j), -EINVAL);
+
+    /* Right use still passes (the checks above are not always -EINVAL). */
+    fr_json_init(&j, f);
+    fr_json_begin_array(&j, NULL);
+    fr_json_begin_object(&j, NULL);
+    fr_json_null(&j, "k");
+    fr_json_end_object(&j);
+    fr_json_end_array(&j);
+    CHECK_INT(fr_json_finish(&j), 0);
     fclose(f);
     free(buf);
 }

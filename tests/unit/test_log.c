@@ -154,8 +154,59 @@ static void test_long_and_limit(void)
     fr_log_close();
 }
 
+/* The documented bound: 4 * len + 1 bytes hold any input escaped, even
+ * one made only of bytes that need escaping. */
+static void test_escape_bound(void)
+{
+    char in[64], out[4 * sizeof(in) + 1], want[4 * sizeof(in) + 1];
+    size_t n;
+
+    for (size_t len = 1; len < sizeof(in); len++) {
+        for (size_t i = 0; i < len; i++)
+            in[i] = (char)(1 + i % 0x1f);
+        in[len] = '\0';
+        want[0] = '\0';
+        for (size_t i = 0; i < len; i++)
+            snprintf(want + 4 * i, 5, "\\x%02x", (unsigned)(unsigned char)in[i]);
+        n = fr_log_escape(in, out, 4 * len + 1);
+        CHECK_INT(n, 4 * len);
+        CHECK_STR(out, want);
+    }
+    /* Cut before an escape, never inside one. */
+    n = fr_log_escape("\x1b\x1b", out, 7);
+    CHECK_STR(out, "\\x1b");
+    CHECK_INT(n, 4);
+    n = fr_log_escape("ab", out, 1);
+    CHECK_INT(n, 0);
+    CHECK_STR(out, "");
+}
+
+/* C1 controls, raw or UTF-8 encoded (a VT takes 0x9b and U+009B as CSI),
+ * and invalid UTF-8 are escaped; valid UTF-8 text stays as it is. */
+static void test_escape_c1(void)
+{
+    char out[256];
+
+    fr_log_escape("a\x9b" "2Jb", out, sizeof(out));
+    CHECK_STR(out, "a\\x9b2Jb");
+    fr_log_escape("L\xc2\x9b" "2J", out, sizeof(out));
+    CHECK_STR(out, "L\\xc2\\x9b2J");
+    fr_log_escape("\xc2\x80\xc2\x9f\xc2\xa0", out, sizeof(out));
+    CHECK_STR(out, "\\xc2\\x80\\xc2\\x9f\xc2\xa0"); /* U+00A0 is no control */
+    fr_log_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", out, sizeof(out));
+    CHECK_STR(out, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    /* invalid: stray continuation, overlong, truncated, surrogate, > U+10FFFF */
+    fr_log_escape("\x80|\xc0\xaf|\xe2\x82|\xed\xa0\x80|\xf4\x90\x80\x80|\xff", out, sizeof(out));
+    CHECK_STR(out, "\\x80|\\xc0\\xaf|\\xe2\\x82|\\xed\\xa0\\x80|\\xf4\\x90\\x80\\x80|\\xff");
+    /* A sequence cut by the buffer is not split: "é" needs 2 bytes + NUL. */
+    CHECK_INT(fr_log_escape("\xc3\xa9", out, 2), 0);
+    CHECK_INT(fr_log_escape("\xc3\xa9", out, 3), 2);
+}
+
 int main(void)
 {
+    test_escape_bound();
+    test_escape_c1();
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
         return 1;

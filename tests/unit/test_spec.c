@@ -112,6 +112,23 @@ static void test_tags(void)
     CHECK_INT(ok("PARTUUID=abc/PARTNROFF=-2", &s), 0);
     CHECK_INT(s.partnroff, -2);
 
+    /* A value that looks quoted itself is written with one more pair, so
+     * the text parses back to it (found by tests/fuzz/fuzz_spec). */
+    CHECK_INT(ok("LABEL=\"'x'\"", &s), 0);
+    CHECK_STR(s.value, "'x'");
+    fr_spec_format(&s, buf, sizeof(buf));
+    CHECK_STR(buf, "LABEL=\"'x'\"");
+    CHECK_INT(ok(buf, &s), 0);
+    CHECK_STR(s.value, "'x'");
+    CHECK_INT(ok("PARTUUID=\"\"\"\"", &s), 0);
+    fr_spec_format(&s, buf, sizeof(buf));
+    CHECK_INT(ok(buf, &s), 0);
+    CHECK_STR(s.value, "\"\"");
+    CHECK_INT(ok("UUID=''ID=''", &s), 0);
+    fr_spec_format(&s, buf, sizeof(buf));
+    CHECK_INT(ok(buf, &s), 0);
+    CHECK_STR(s.value, "'ID='");
+
     BAD("");
     BAD("UUID=");
     BAD("uuid=1234-ABCD");
