@@ -6,6 +6,7 @@
 # (linux-binary + linux-modules + linux-base under /usr/lib/modules). Checks
 # which kernel is picked, that it says so, and the error when nothing can be had.
 # usage: test_kernel_select.sh REPO
+# shellcheck disable=SC2015 # ok and bad always succeed: A && ok || bad is if-then-else
 set -u
 repo=$1
 T=$(mktemp -d)
@@ -62,7 +63,9 @@ mkpkg linux-base-9.10.0+deb99-amd64 1 base 9.10.0-test
 } >"$T/repo/Release"
 rm -f "$T/repo/linux-image-9.9.2+test-amd64-unsigned_2_amd64.deb"
 
-export FINDROOT_CACHE=$T/cache E2E_REPO=$repo
+FINDROOT_CACHE="$T/cache"
+E2E_REPO="$repo"
+export FINDROOT_CACHE E2E_REPO
 export APT_SUITE_SOURCES_fake="deb [trusted=yes] file:$T/repo ./"
 # shellcheck source=tests/e2e/lib.sh
 . "$repo/tests/e2e/lib.sh"
@@ -120,8 +123,9 @@ else
     grep -q "no kernel could be downloaded for '6.12'" "$T/err5" &&
         ok "nothing downloadable: one clear error" || { cat "$T/err5"; bad "error message"; }
 fi
-[ -z "$(ls "$T/cache/kernels" 2>/dev/null | grep -v '^\.lock$')" ] &&
-    ok "no half-made kernel directory left" || bad "leftovers: $(ls "$T/cache/kernels")"
+left=$(find "$T/cache/kernels" -mindepth 1 -maxdepth 1 ! -name .lock 2>/dev/null)
+[ -z "$left" ] &&
+    ok "no half-made kernel directory left" || bad "leftovers: $left"
 
 echo "test_kernel_select: $fails failure(s)"
 [ "$fails" = 0 ]
