@@ -36,6 +36,8 @@
 #        -m "MODS"  modules (with deps) to include; default $E2E_DEFAULT_MODULES
 #        -a SRC:DST extra file (repeatable); DST inside the image
 #        -z gzip|zstd  compression (default gzip)
+#        -u         merged /usr: modules in /usr/lib/modules, /lib -> usr/lib
+#                   (as trixie's and later generators make images)
 #      Builds a newc cpio: static busybox (busybox-static) with --install symlinks,
 #      modules kept .ko.xz as Debian ships them plus modules.builtin*/order and a
 #      depmod run on the image tree, /dev/console, /etc/findroot/fallback-modules.
@@ -115,6 +117,9 @@ ensure_e2e_tools() {
 . "$_e2e_root/tests/lib/apt-suite.sh"
 # shellcheck source=tests/lib/kernels.sh
 . "$_e2e_root/tests/lib/kernels.sh"
+# matrix_record (docs/MATRIX.md)
+# shellcheck source=tests/lib/matrix.sh
+. "$_e2e_root/tests/lib/matrix.sh"
 
 kernel_release() {
     # (lib may be a symlink to usr/lib: the trailing slash follows it)
@@ -163,9 +168,11 @@ mkinitramfs_busybox() {
     mods=$E2E_DEFAULT_MODULES
     extras=""
     comp=gzip
+    usrmerge=0
     OPTIND=1
-    while getopts i:f:m:a:z: opt; do
+    while getopts i:f:m:a:z:u opt; do
         case $opt in
+            u) usrmerge=1 ;;
             i) init=$OPTARG ;;
             f) fr=$OPTARG ;;
             m) mods=$OPTARG ;;
@@ -211,6 +218,9 @@ mkinitramfs_busybox() {
         for f in modules.order modules.builtin modules.builtin.modinfo; do
             [ -f "$mdir/$f" ] && cp "$mdir/$f" "lib/modules/$rel/"
         done
+        if [ "$usrmerge" = 1 ]; then
+            mkdir -p usr/lib && mv lib/* usr/lib/ && rmdir lib && ln -s usr/lib lib || exit 1
+        fi
         depmod -b "$stage" "$rel" || exit 1
         # What a generic busybox image would modprobe when findroot is not run.
         printf '%s\n' virtio_pci virtio_blk virtio_scsi sd_mod nvme ahci >etc/findroot/fallback-modules
