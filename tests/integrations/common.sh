@@ -75,16 +75,30 @@ integ_bench() {
     fi
 }
 
+# integ_matrix RESULT SECONDS: the docs/MATRIX.md line of this boot, when
+# INTEG_MATRIX="KERNEL|KIND|stock|findroot|TEST" is set
+integ_matrix() {
+    [ -n "${INTEG_MATRIX:-}" ] || return 0
+    old_ifs=$IFS
+    IFS='|'
+    # shellcheck disable=SC2086 # split on |
+    set -- "$1" "$2" $INTEG_MATRIX
+    IFS=$old_ifs
+    matrix_record "$3" x86_64 "$4" "$5" "$1" "$2" "integrations/$6"
+}
+
 # integ_expect_boot NAME LOG WALL: root reached (marker on the console)
 integ_expect_boot() {
     if grep -q "$INTEG_MARKER" "$2"; then
         up=$(uptime_of "$2" "$INTEG_MARKER")
+        integ_matrix root "$3"
         integ_bench "$1" BOOTS "$3" "root-reached-at=${up}s"
         verdict "$1" PASS "$3" "root reached at ${up} s guest uptime"
         return 0
     fi
     integ_log "$1: root not reached; console tail:"
     tail -n 40 "$2" | tr -d '\r' >&2
+    integ_matrix "FAIL(root-not-reached)" "$3"
     verdict "$1" FAIL "$3" "root filesystem marker never printed"
 }
 
@@ -92,17 +106,20 @@ integ_expect_boot() {
 # with PATTERN (the generator's own give-up message) on the console
 integ_expect_fail() {
     if grep -q "$INTEG_MARKER" "$2"; then
+        integ_matrix "FAIL(root-reached)" "$3"
         verdict "$1" FAIL "$3" "stock image reached root: the test does not reproduce the bug"
         return 1
     fi
     if ! grep -Eq "$4" "$2"; then
         integ_log "$1: no '$4' on the console; tail:"
         tail -n 40 "$2" | tr -d '\r' >&2
+        integ_matrix "FAIL(no-give-up-message)" "$3"
         verdict "$1" FAIL "$3" "did not end with the generator's root-not-found message"
         return 1
     fi
     integ_log "$1: ended without root, as expected:"
     grep -E "$4" "$2" | tr -d '\r' | head -n 5 >&2
+    integ_matrix no-root "$3"
     integ_bench "$1" NO-ROOT "$3" "as-expected"
     verdict "$1" PASS "$3" "ended without root, as expected"
 }
