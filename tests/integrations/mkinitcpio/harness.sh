@@ -19,7 +19,7 @@
 #                                  mkinitcpio: /usr/lib/systemd/system, before
 #                                  it $FINDROOT_UNIT_PATH for tests), its hard
 #                                  dependencies (Requires, OnFailure) and Exec*
-#                                  binaries, and its .wants/.requires links
+#                                  binaries, and its .requires links
 #   add_udev_rule NAME             a udev rules file and the programs it runs
 #   map FN ARG...                  FN on each ARG
 #   msg/msg2/warning/error/plain   messages (error does not exit)
@@ -159,7 +159,11 @@ add_systemd_unit() {
         case $key in
             Requires | OnFailure)
                 for dep in "${values[@]}"; do
-                    add_systemd_unit "$dep" || warning "unit $dep (for ${unit##*/}) not found"
+                    if _unit_path "$dep" > /dev/null; then
+                        add_systemd_unit "$dep" || return 1
+                    else
+                        warning "unit $dep (for ${unit##*/}) not found"
+                    fi
                 done
                 ;;
             Exec*)
@@ -169,11 +173,13 @@ add_systemd_unit() {
                 ;;
         esac
     done < "$unit"
-    for d in "$unit.wants" "$unit.requires"; do
+    # (a host's .wants are its own choices; only .requires are hard)
+    for d in "$unit.requires"; do
         [[ -d $d ]] || continue
         for dep in "$d"/*; do
             [[ -e $dep ]] || continue
-            add_systemd_unit "${dep##*/}" 2>/dev/null &&
+            _unit_path "${dep##*/}" > /dev/null || continue
+            add_systemd_unit "${dep##*/}" &&
                 add_symlink "/usr/lib/systemd/system/${d##*/}/${dep##*/}" "../${dep##*/}"
         done
     done
