@@ -75,7 +75,7 @@ dracut_image() {
             esac
             integ_chroot_modules "$CH" "$KDIR" || exit 1
             mount -t proc proc "$CH/proc" || exit 1
-            chroot "$CH" env -u TMPDIR FINDROOT_BINARY=/usr/local/sbin/findroot dracut -q --force --no-hostonly \
+            chroot "$CH" env -u TMPDIR -u dracutbasedir FINDROOT_BINARY=/usr/local/sbin/findroot dracut -q --force --no-hostonly \
                 --kver "$REL" "$@" /tmp/dracut.img > "$out.log" 2>&1
             rc=$?
             umount "$CH/proc"

@@ -327,7 +327,7 @@ depmod -b "$BUILDROOT/usr" "$KERNELVERSION" || error "depmod failed"
     printf 'MODULES="%s"\n' "$CONF_MODULES"
 } > "$BUILDROOT/config"
 # systemd images load MODULES through systemd-modules-load, as mkinitcpio does
-if [[ -e $BUILDROOT/usr/lib/systemd/systemd && -n $CONF_MODULES ]]; then
+if [[ (-e $BUILDROOT/usr/lib/systemd/systemd || -L $BUILDROOT/usr/lib/systemd/systemd) && -n $CONF_MODULES ]]; then
     add_dir /etc/modules-load.d
     # shellcheck disable=SC2086 # one module a line
     printf '%s\n' $CONF_MODULES > "$BUILDROOT/etc/modules-load.d/MODULES.conf"
