@@ -174,15 +174,15 @@ add_systemd_unit() {
         esac
     done < "$unit"
     # (a host's .wants are its own choices; only .requires are hard)
-    for d in "$unit.requires"; do
-        [[ -d $d ]] || continue
+    d=$unit.requires
+    if [[ -d $d ]]; then
         for dep in "$d"/*; do
             [[ -e $dep ]] || continue
             _unit_path "${dep##*/}" > /dev/null || continue
             add_systemd_unit "${dep##*/}" &&
                 add_symlink "/usr/lib/systemd/system/${d##*/}/${dep##*/}" "../${dep##*/}"
         done
-    done
+    fi
     return 0
 }
 
