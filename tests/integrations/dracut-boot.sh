@@ -92,7 +92,7 @@ lsinitrd_() {
     if [ "$SUITE" = host ]; then
         lsinitrd "$1"
     else
-        chroot "$CH" sh -c 'cat > /tmp/l.img && lsinitrd /tmp/l.img; rm -f /tmp/l.img' < "$1"
+        chroot "$CH" env -u TMPDIR sh -c 'cat > /tmp/l.img && lsinitrd /tmp/l.img; rm -f /tmp/l.img' < "$1"
     fi
 }
 
