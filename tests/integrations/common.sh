@@ -107,6 +107,17 @@ integ_expect_boot() {
 # with PATTERN (the generator's own give-up message) on the console
 integ_expect_fail() {
     if grep -q "$INTEG_MARKER" "$2"; then
+        # Kernels with a deferred probe timeout (Debian 7.x) give up waiting
+        # for the IOMMU and probe the storage without it: root comes late, after
+        # that message, instead of never. That is the bug too, as a stall.
+        stall=$(tr -d '\r' < "$2" | sed -n 's/^\[ *\([0-9.]*\)\] virtio-pci .*deferred probe timeout, ignoring dependency.*/\1/p' | head -n 1)
+        if [ -n "$stall" ]; then
+            integ_log "$1: root reached only after the kernel's deferred probe timeout at $stall s"
+            integ_matrix "root-after-stall(${stall}s)" "$3"
+            integ_bench "$1" STALL "$3" "storage-probed-without-iommu-at=${stall}s"
+            verdict "$1" PASS "$3" "root only after the kernel gave up on the IOMMU at $stall s (a stall)"
+            return 0
+        fi
         integ_matrix "FAIL(root-reached)" "$3"
         verdict "$1" FAIL "$3" "stock image reached root: the test does not reproduce the bug"
         return 1
