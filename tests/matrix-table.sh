@@ -28,7 +28,7 @@ cat "$@" | grep '^MATRIX|' | awk -F'|' '
         if (r == "root") return "root reached"
         if (r == "no-root") return "no root"
         if (r ~ /^root-with-kernel-timeout/) { sub(/^root-with-kernel-timeout\(/, "", r); sub(/\)$/, "", r); return "root reached (the kernel had given up on the IOMMU at " r ")" }
-        if (r ~ /^root-after-stall/) { sub(/^root-after-stall\(/, "", r); sub(/\)$/, "", r); return "root only after the kernel gave up on the IOMMU (" r ")" }
+        if (r ~ /^root-after-stall/) { sub(/^root-after-stall\(/, "", r); sub(/\)$/, "", r); return "storage probed only after the kernel gave up on the IOMMU (at " r ")" }
         if (r == "") return "-"
         return "**" r "**"
     }
