@@ -150,26 +150,48 @@ integ_expect_fail() {
     verdict "$1" PASS "$3" "ended without root, as expected"
 }
 
-# integ_chroot DIR LOG PACKAGE...: a Debian bookworm chroot (debootstrap
-# minbase from the system's mirror) with PACKAGEs installed, made once and
-# marked complete; services never start in it. Callers hold their own lock.
+# integ_chroot [-s SUITE] DIR LOG PACKAGE...: a Debian chroot of SUITE
+# (default bookworm; debootstrap minbase from the system's mirror) with
+# PACKAGEs installed, made once and marked complete; services never start in
+# it. Other suites (trixie, sid: tests/integrations/chroot.sh's callers) get
+# their own apt lists and no recommends; sid's chroot reads its Release past
+# Valid-Until (the chroot's own apt configuration, never the host's). Callers
+# hold their own lock.
 integ_chroot() {
+    _suite=bookworm
+    if [ "$1" = -s ]; then
+        _suite=$2
+        shift 2
+    fi
     _ch=$1
     _log=$2
     shift 2
     [ -f "$_ch/.complete" ] && return 0
     ensure_packages debootstrap || return 1
-    _mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {print $2; exit}' \
-        /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null)
+    _mirror=$(apt_suite_mirror)
     rm -rf "$_ch.tmp"
-    integ_log "debootstrap bookworm from ${_mirror:=http://deb.debian.org/debian} into $_ch"
-    if ! debootstrap --variant=minbase bookworm "$_ch.tmp" "$_mirror" > "$_log" 2>&1 ||
+    integ_log "debootstrap $_suite from $_mirror into $_ch, then: $*"
+    _t0=$(date +%s)
+    if [ "$_suite" != bookworm ]; then
+        set -- --no-install-recommends "$@"
+    fi
+    if ! debootstrap --variant=minbase "$_suite" "$_ch.tmp" "$_mirror" > "$_log" 2>&1 ||
         ! printf '#!/bin/sh\nexit 101\n' > "$_ch.tmp/usr/sbin/policy-rc.d" ||
-        ! chmod 755 "$_ch.tmp/usr/sbin/policy-rc.d" ||
+        ! chmod 755 "$_ch.tmp/usr/sbin/policy-rc.d"; then
+        tail -n 20 "$_log" >&2
+        return 1
+    fi
+    if [ "$_suite" = sid ]; then
+        # sid's Release in this archive is past its Valid-Until date
+        echo 'Acquire::Check-Valid-Until "false";' > "$_ch.tmp/etc/apt/apt.conf.d/99findroot-tests"
+    fi
+    if { [ "$_suite" != bookworm ] && ! chroot "$_ch.tmp" env TMPDIR=/tmp apt-get -q update >> "$_log" 2>&1; } ||
         ! chroot "$_ch.tmp" env TMPDIR=/tmp DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" \
             >> "$_log" 2>&1; then
         tail -n 20 "$_log" >&2
         return 1
     fi
+    chroot "$_ch.tmp" apt-get clean
+    integ_log "$_suite chroot ready in $(($(date +%s) - _t0)) s"
     rm -rf "$_ch" && mv "$_ch.tmp" "$_ch" && : > "$_ch/.complete"
 }

@@ -41,7 +41,7 @@ if [ "$SUITE" = host ]; then
 else
     (
         flock 9 || exit 1
-        integ_chroot "$CH" "$SUITE" dracut systemd udev kmod
+        integ_chroot -s "$SUITE" "$CH" "$CH.log" dracut systemd udev kmod
     ) 9> "$INTEG_CACHE/.dracut-$SUITE.lock" || exit 1
     # shellcheck disable=SC2016 # dpkg-query's own format
     dver=$(chroot "$CH" dpkg-query -W -f='${Version}' dracut-core 2>/dev/null ||

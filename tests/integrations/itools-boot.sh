@@ -27,7 +27,7 @@ NAME=itools
 work=$(e2e_tmpdir "$NAME") || exit 1
 
 make_chroot() {
-    integ_chroot "$CH" "$SUITE" initramfs-tools busybox
+    integ_chroot -s "$SUITE" "$CH" "$CH.log" initramfs-tools busybox
 }
 
 mounted=""
