@@ -252,6 +252,8 @@ record() {
         case $d in
             blk:root) bus=virtio-blk ;;
             scsi-rp:root) bus="virtio-scsi behind a root port" ;;
+            nvme-rp:root) bus="NVMe behind a root port" ;;
+            sata:root) bus="SATA (AHCI)" ;;
         esac
     done
     [ "$HOTPLUG" = 1 ] && bus="virtio-blk hot-added"
