@@ -12,6 +12,8 @@ set(FINDROOT_INITRAMFS_TOOLS_DIR "/usr/share/initramfs-tools" CACHE PATH
     "initramfs-tools directory (hooks/findroot and scripts/local-top/findroot below it)")
 set(FINDROOT_DRACUT_CONF_DIR "/usr/lib/dracut/dracut.conf.d" CACHE PATH
     "dracut's configuration directory for distribution snippets (90-findroot.conf)")
+set(FINDROOT_SYSTEMD_UNIT_DIR "/usr/lib/systemd/system" CACHE PATH
+    "systemd units (mkinitcpio's add_systemd_unit looks for findroot-initrd.service there)")
 option(FINDROOT_INSTALL_INTEGRATIONS "Install the dracut, mkinitcpio and initramfs-tools pieces" ON)
 
 set(_fr_exec OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
@@ -42,6 +44,9 @@ if(FINDROOT_INSTALL_INTEGRATIONS)
           DESTINATION ${FINDROOT_INITCPIO_DIR}/install PERMISSIONS ${_fr_data})
   install(FILES ${CMAKE_SOURCE_DIR}/mkinitcpio/hooks/findroot
           DESTINATION ${FINDROOT_INITCPIO_DIR}/hooks PERMISSIONS ${_fr_data})
+  # systemd-flavoured images: the unit install/findroot adds (inert outside an initrd)
+  install(FILES ${CMAKE_SOURCE_DIR}/mkinitcpio/findroot-initrd.service
+          DESTINATION ${FINDROOT_SYSTEMD_UNIT_DIR} PERMISSIONS ${_fr_data})
 
   # initramfs-tools: both are executed and must be executable
   install(FILES ${CMAKE_SOURCE_DIR}/hooks/initramfs-tools/hooks/findroot

@@ -140,6 +140,10 @@ if ! install_packages; then
 	exit 1
 fi
 mkdir -p "$logdir"
+# The boot matrix of this run (tests/lib/matrix.sh; tests/matrix-table.sh).
+FINDROOT_MATRIX_FILE=$logdir/matrix.txt
+rm -f "$FINDROOT_MATRIX_FILE"
+export FINDROOT_MATRIX_FILE
 # The static dependencies build from Debian sources (minutes, cached): start
 # it now, beside the CPU-bound boots; the static stage then finds it done.
 case " $* " in
@@ -170,6 +174,13 @@ for s in "$@"; do
 	*) echo "run-all: unknown stage '$s'" >&2; exit 2 ;;
 	esac
 done
+if [ -s "$FINDROOT_MATRIX_FILE" ]; then
+	sh "$repo/tests/matrix-table.sh" "$FINDROOT_MATRIX_FILE" > "$logdir/MATRIX.md"
+	# A run with every boot stage regenerates docs/MATRIX.md.
+	case "$stages" in *" e2e "*" integrations "*" arm64 "*) cp "$logdir/MATRIX.md" "$repo/docs/MATRIX.md" ;; esac
+	say "boot matrix ($logdir/MATRIX.md)"
+	cat "$logdir/MATRIX.md"
+fi
 say "summary ($(($(date +%s) - start)) s in all)"
 printf '%s' "$summary"
 exit $failed

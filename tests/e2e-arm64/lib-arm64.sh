@@ -20,8 +20,9 @@
 #   arm64_copy_with_libs SRC DST STAGE
 #                                 an arm64 binary plus its shared libraries and
 #                                 loader, found with readelf in the multiarch dirs
-#   mkinitramfs_arm64 [-i INIT] [-f FINDROOT] [-m MODS] [-a SRC:DST] OUT KDIR
-#                                 lib.sh's mkinitramfs_busybox for arm64
+#   mkinitramfs_arm64 [-i INIT] [-f FINDROOT] [-m MODS] [-a SRC:DST] [-u] OUT KDIR
+#                                 lib.sh's mkinitramfs_busybox for arm64 (-u:
+#                                 merged /usr, modules in /usr/lib/modules)
 #   make_rootfs_dir_arm64 DIR MARKER
 #                                 lib.sh's make_rootfs_dir with an arm64 busybox
 #   run_qemu_arm64 LOG [-T SEC] [-A] -- QEMU-ARGS...
@@ -155,9 +156,11 @@ mkinitramfs_arm64() {
     fr=""
     mods=$E2E_ARM64_MODULES
     extras=""
+    usrmerge=0
     OPTIND=1
-    while getopts i:f:m:a: opt; do
+    while getopts i:f:m:a:u opt; do
         case $opt in
+            u) usrmerge=1 ;;
             i) init=$OPTARG ;;
             f) fr=$OPTARG ;;
             m) mods=$OPTARG ;;
@@ -202,6 +205,9 @@ mkinitramfs_arm64() {
         for f in modules.order modules.builtin modules.builtin.modinfo; do
             [ -f "$mdir/$f" ] && cp "$mdir/$f" "lib/modules/$rel/"
         done
+        if [ "$usrmerge" = 1 ]; then
+            mkdir -p usr/lib && mv lib/* usr/lib/ && rmdir lib && ln -s usr/lib lib || exit 1
+        fi
         depmod -b "$stage" "$rel" || exit 1
         # What a generic busybox image modprobes when findroot is not run.
         printf '%s\n' virtio_blk virtio_scsi sd_mod >etc/findroot/fallback-modules || exit 1

@@ -32,8 +32,10 @@ if [ -n "$given" ]; then
 else
     bin=$(sh "$E2E_REPO/tools/cross-arm64.sh" --no-deps -B "$build") || exit 1
 fi
-k=$(get_kernel 6.12-arm64) || exit 1
-echo "e2e-arm64: kernel $(kernel_release "$k") in $k"
+for flavour in 6.12-arm64 6.12-trixie-arm64; do
+    k=$(get_kernel "$flavour") || exit 1
+    echo "e2e-arm64: kernel $flavour: $(kernel_describe "$k") in $k"
+done
 bb=$(get_busybox_arm64) || exit 1
 echo "e2e-arm64: busybox $bb"
 echo "e2e-arm64: findroot $bin"

@@ -35,9 +35,9 @@ E2E_BOOT_TIMEOUT=${E2E_ARM64_BOOT_TIMEOUT:-180}
 
 SCENARIOS="acpi-blk-uuid-iommu acpi-scsi-partuuid-rootport-iommu dt-blk-label-iommu
 dt-blk-uuid-iommu-default-timeout acpi-blk-uuid-noiommu dt-blk-uuid-noiommu
-detect-acpi-iommu detect-dt-iommu detect-dt-noiommu"
+detect-acpi-iommu detect-dt-iommu detect-dt-noiommu trixie-acpi-blk-uuid-iommu"
 # Scenarios whose negative control proves the bug (the others boot without findroot).
-NEG_OF="acpi-blk-uuid-iommu acpi-scsi-partuuid-rootport-iommu dt-blk-label-iommu"
+NEG_OF="acpi-blk-uuid-iommu acpi-scsi-partuuid-rootport-iommu dt-blk-label-iommu trixie-acpi-blk-uuid-iommu"
 # Scenarios booted with the static arm64 findroot too (not listed by -l: they
 # need the static binary; tests/e2e-arm64/CMakeLists.txt registers them).
 STATIC_OF="acpi-blk-uuid-iommu"
@@ -121,6 +121,7 @@ trap 'exit 1' INT TERM
 # --- the scenario table ---------------------------------------------------------
 ACPI=1
 IOMMU=1
+KFLAVOR=6.12-arm64
 DISKS="blk:root"
 ROOTSPEC=""
 EXPECT_DEV=/dev/vda1
@@ -137,6 +138,9 @@ PART_LABEL="e2e-root-part"
 case $BASE in
     acpi-blk-uuid-iommu)
         ROOTSPEC="UUID=$FS_UUID" ;;
+    trixie-acpi-blk-uuid-iommu)
+        # Debian 13's arm64 kernel (tests/lib/kernels.sh), modules under /usr/lib
+        KFLAVOR=6.12-trixie-arm64; ROOTSPEC="UUID=$FS_UUID" ;;
     acpi-scsi-partuuid-rootport-iommu)
         DISKS="scsi-rp:root"; ROOTSPEC="PARTUUID=$PART_UUID"; EXPECT_DEV=/dev/sda1 ;;
     dt-blk-label-iommu)
@@ -164,11 +168,13 @@ if [ "$DETECT" = 1 ]; then
 fi
 
 # --- kernel, images --------------------------------------------------------------
-if ! KDIR=$(get_kernel 6.12-arm64); then
-    verdict "$NAME" FAIL "$(elapsed)" "kernel-6.12-arm64-unavailable"
+if ! KDIR=$(get_kernel "$KFLAVOR"); then
+    verdict "$NAME" FAIL "$(elapsed)" "kernel-$KFLAVOR-unavailable"
     exit 77
 fi
 KIMG=$(kernel_image "$KDIR")
+KREL=$(kernel_release "$KDIR")
+echo "e2e-arm64: $NAME: kernel $(kernel_describe "$KDIR")"
 if ! E2E_ARM64_BUSYBOX=$(get_busybox_arm64); then
     verdict "$NAME" FAIL "$(elapsed)" "busybox-arm64-unavailable"
     exit 77
@@ -178,6 +184,8 @@ export E2E_ARM64_BUSYBOX
 set --
 [ -n "$FINDROOT" ] && set -- "$@" -f "$FINDROOT"
 [ -n "$INIT" ] && set -- "$@" -i "$INIT"
+# a kernel that ships /usr/lib/modules gets a merged-/usr image
+[ -L "$KDIR/lib" ] && set -- "$@" -u
 if ! mkinitramfs_arm64 "$@" "$W/initrd.img" "$KDIR"; then
     verdict "$NAME" FAIL "$(elapsed)" "initramfs-build-failed"
     exit 1
@@ -248,8 +256,21 @@ show_log() {
     echo "---- end of console ----" >&2
 }
 
+# one line for docs/MATRIX.md (tests/lib/matrix.sh)
+record() {
+    kind="busybox + hook, device tree (virtio-blk)"
+    [ "$ACPI" = 1 ] && kind="busybox + hook, UEFI/ACPI (virtio-blk)"
+    [ "$DISKS" = "scsi-rp:root" ] && kind="busybox + hook, UEFI/ACPI (virtio-scsi behind a root port)"
+    variant=findroot
+    [ "$NEG" = 1 ] && variant=stock
+    case $1 in PASS) res=$2 ;; *) res="FAIL($3)" ;; esac
+    [ "$STATIC" = 1 ] && kind="$kind, static findroot"
+    matrix_record "$KREL" arm64 "$kind" "$variant" "$res" "$SECS" "e2e-arm64/$NAME"
+}
+
 fail() {
     show_log
+    [ "$DETECT" = 1 ] || [ "$IOMMU" = 0 ] || record FAIL - "$1"
     verdict "$NAME" FAIL "$SECS" "$1$STAMPS"
     exit 1
 }
@@ -296,6 +317,11 @@ if [ "$NEG" = 1 ]; then
     [ "$REACHED" = 0 ] || fail "root-appeared-without-findroot(bug-not-reproduced)"
     grep -q 'findroot-init: ERROR: gave up waiting for root' "$CLEAN" || fail "hook-did-not-give-up"
     grep -q 'findroot disabled' "$CLEAN" || fail "findroot-was-not-skipped"
+    # not just unresolved: the kernel registered no disk (the controller stayed deferred)
+    if [ "$KFLAVOR" != 6.12-arm64 ]; then
+        grep -qE '^findroot-init: block devices: *$' "$CLEAN" || fail "a-disk-appeared-without-findroot"
+    fi
+    record PASS no-root
     verdict "$NAME" PASS "$SECS" "root-absent-as-expected(gave-up-at=${T_FAIL:-?})$STAMPS"
     exit 0
 fi
@@ -307,4 +333,5 @@ grep -q "^$EXPECT_DEV on / type ext4 (ro" "$CLEAN" || fail "root-not-mounted-rea
 if [ "$NO_TIMEOUT_MSG" = 1 ] && grep -q 'deferred probe timeout, ignoring dependency' "$CLEAN"; then
     fail "kernel-hit-its-deferred-probe-timeout(findroot-too-late)"
 fi
+[ "$IOMMU" = 0 ] || record PASS root
 verdict "$NAME" PASS "$SECS" "root-reached(start=$T_START,root=$T_ROOT)$STAMPS"

@@ -16,13 +16,16 @@
 #                                  (waits for the dpkg lock, retries once after
 #                                  apt-get update, one line per failing package)
 #   ensure_e2e_tools               the packages the x86 boot tests need
-#   get_kernel FLAVOR              "6.12" (newest linux-image-6.12*-amd64-unsigned),
-#                                  "6.1" (newest linux-image-6.1.0-N-amd64-unsigned),
-#                                  "6.12-cloud", "6.12-arm64", "6.1-arm64", or an exact
-#                                  package name. Downloads with apt-get download,
-#                                  unpacks with dpkg-deb -x into
-#                                  $FINDROOT_CACHE/kernels/<package>, runs depmod -b,
-#                                  prints that dir. Cached; safe to run concurrently.
+#   get_kernel FLAVOR              tests/lib/kernels.sh: "6.12", "6.1", "6.12-cloud",
+#                                  "6.12-arm64", "6.1-arm64" (host suite),
+#                                  "6.12-trixie[-cloud|-arm64]", "sid[-arm64]", or
+#                                  an exact package name; the newest that downloads,
+#                                  unpacked into $FINDROOT_CACHE/kernels/<package>
+#                                  (depmod run), prints that dir; says on stderr
+#                                  which package and version. Cached; safe to run
+#                                  concurrently.
+#   kernel_describe KDIR           "PACKAGE VERSION (SUITE)" of an unpacked kernel
+#   kernel_config KDIR             its config file
 #   kernel_release KDIR            the uname -r of an unpacked kernel (from lib/modules)
 #   kernel_image KDIR              path of its vmlinuz
 #   kernel_modules KDIR NAME...    module files (absolute, as shipped) for NAME and their
@@ -33,6 +36,8 @@
 #        -m "MODS"  modules (with deps) to include; default $E2E_DEFAULT_MODULES
 #        -a SRC:DST extra file (repeatable); DST inside the image
 #        -z gzip|zstd  compression (default gzip)
+#        -u         merged /usr: modules in /usr/lib/modules, /lib -> usr/lib
+#                   (as trixie's and later generators make images)
 #      Builds a newc cpio: static busybox (busybox-static) with --install symlinks,
 #      modules kept .ko.xz as Debian ships them plus modules.builtin*/order and a
 #      depmod run on the image tree, /dev/console, /etc/findroot/fallback-modules.
@@ -107,115 +112,26 @@ ensure_e2e_tools() {
     ensure_packages qemu-system-x86 busybox-static e2fsprogs gdisk ovmf kmod cpio xz-utils zstd util-linux socat
 }
 
-# Newest package matching an extended regex, by version-aware sort of names.
-_e2e_newest_pkg() {
-    apt-cache search --names-only "$1" 2>/dev/null | awk '{print $1}' | grep -E "$1" | sort -V -r
-}
-
-_e2e_kernel_candidates() {
-    case "$1" in
-        6.12) _e2e_newest_pkg '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$' ;;
-        6.12-cloud) _e2e_newest_pkg '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-cloud-amd64-unsigned$' ;;
-        6.12-arm64) _e2e_newest_pkg '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-arm64-unsigned$' ;;
-        6.1) _e2e_newest_pkg '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
-        6.1-arm64) _e2e_newest_pkg '^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$' ;;
-        linux-image-*) printf '%s\n' "$1" ;;
-        *)
-            e2e_log "unknown kernel flavour '$1'"
-            return 1
-            ;;
-    esac
-}
-
-get_kernel() {
-    flavor=$1
-    kroot="$FINDROOT_CACHE/kernels"
-    mkdir -p "$kroot" || return 1
-    cands=$(_e2e_kernel_candidates "$flavor") || return 1
-    if [ -z "$cands" ]; then
-        # The package lists may be missing or stale: refresh once and retry.
-        if [ "$(id -u)" = 0 ]; then
-            apt-get update -q >&2 || true
-        fi
-        cands=$(_e2e_kernel_candidates "$flavor") || return 1
-    fi
-    if [ -z "$cands" ]; then
-        e2e_log "no package found for kernel flavour '$flavor'"
-        return 1
-    fi
-    case "$flavor" in *arm64*) arch=arm64 ;; *) arch=amd64 ;; esac
-    # Concurrent tests wait for one another here; flock comes with util-linux.
-    (
-        flock 9 || exit 1
-        # Newest first; an older cached one only when the newer cannot be had.
-        # A stale package list names files the mirror no longer has: on a
-        # failed first round refresh the lists and try again.
-        for round in 1 2; do
-            if [ "$round" = 2 ]; then
-                [ "$(id -u)" = 0 ] || break
-                e2e_log "refreshing the package lists"
-                apt-get update -q >&2 || break
-                cands=$(_e2e_kernel_candidates "$flavor")
-            fi
-            for pkg in $cands; do
-                # Debian's kernel package names carry the ABI: the name is the key.
-                if [ -f "$kroot/$pkg/.complete" ]; then
-                    printf '%s\n' "$kroot/$pkg"
-                    exit 0
-                fi
-                _e2e_fetch_kernel "$kroot" "$pkg" "$arch" && exit 0
-            done
-        done
-        e2e_log "no kernel could be downloaded for '$flavor'"
-        exit 1
-    ) 9>"$kroot/.lock"
-}
-
-# _e2e_fetch_kernel KROOT PKG ARCH: download and unpack one package, print its dir
-_e2e_fetch_kernel() {
-    dir="$1/$2"
-    spec=$2
-    [ "$3" = amd64 ] || spec="$2:$3"
-    ver=$(apt-cache policy "$spec" 2>/dev/null | awk '/Candidate:/ {print $2}')
-    if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-        return 1
-    fi
-    work=$(mktemp -d "$1/.dl.XXXXXX") || return 1
-    chmod 0777 "$work" # apt-get download drops to the _apt user
-    e2e_log "downloading $spec $ver"
-    if (cd "$work" && apt-get download -q "$spec" >&2 2>&1) &&
-        deb=$(find "$work" -maxdepth 1 -name '*.deb' | head -n 1) && [ -n "$deb" ] &&
-        mkdir -p "$work/root" && dpkg-deb -x "$deb" "$work/root"; then
-        rel=$(kernel_release "$work/root")
-        if [ -n "$rel" ] && depmod -b "$work/root" "$rel"; then
-            printf '%s\n' "$ver" >"$work/root/.version"
-            rm -rf "$dir"
-            if mv "$work/root" "$dir" && : >"$dir/.complete"; then
-                rm -rf "$work"
-                printf '%s\n' "$dir"
-                return 0
-            fi
-        else
-            e2e_log "depmod failed for $spec"
-        fi
-    else
-        e2e_log "could not get $spec $ver"
-    fi
-    rm -rf "$work"
-    return 1
-}
+# get_kernel, kernel_describe, kernel_config (and the other suites' apt)
+# shellcheck source=tests/lib/apt-suite.sh
+. "$_e2e_root/tests/lib/apt-suite.sh"
+# shellcheck source=tests/lib/kernels.sh
+. "$_e2e_root/tests/lib/kernels.sh"
+# matrix_record (docs/MATRIX.md)
+# shellcheck source=tests/lib/matrix.sh
+. "$_e2e_root/tests/lib/matrix.sh"
 
 kernel_release() {
-    find "$1/lib/modules" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort | head -n 1
+    # (lib may be a symlink to usr/lib: the trailing slash follows it)
+    find "$1/lib/modules/" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort | head -n 1
 }
 
 kernel_image() {
     rel=$(kernel_release "$1")
-    if [ -f "$1/boot/vmlinuz-$rel" ]; then
-        printf '%s\n' "$1/boot/vmlinuz-$rel"
-    else
-        find "$1/boot" -maxdepth 1 -name 'vmlinu*' | head -n 1
-    fi
+    for f in "$1/boot/vmlinuz-$rel" "$1/lib/modules/$rel/vmlinuz"; do
+        [ -f "$f" ] && { printf '%s\n' "$f"; return 0; }
+    done
+    find "$1/boot" -maxdepth 1 -name 'vmlinu*' 2>/dev/null | head -n 1
 }
 
 kernel_modules() {
@@ -252,9 +168,11 @@ mkinitramfs_busybox() {
     mods=$E2E_DEFAULT_MODULES
     extras=""
     comp=gzip
+    usrmerge=0
     OPTIND=1
-    while getopts i:f:m:a:z: opt; do
+    while getopts i:f:m:a:z:u opt; do
         case $opt in
+            u) usrmerge=1 ;;
             i) init=$OPTARG ;;
             f) fr=$OPTARG ;;
             m) mods=$OPTARG ;;
@@ -300,6 +218,9 @@ mkinitramfs_busybox() {
         for f in modules.order modules.builtin modules.builtin.modinfo; do
             [ -f "$mdir/$f" ] && cp "$mdir/$f" "lib/modules/$rel/"
         done
+        if [ "$usrmerge" = 1 ]; then
+            mkdir -p usr/lib && mv lib/* usr/lib/ && rmdir lib && ln -s usr/lib lib || exit 1
+        fi
         depmod -b "$stage" "$rel" || exit 1
         # What a generic busybox image would modprobe when findroot is not run.
         printf '%s\n' virtio_pci virtio_blk virtio_scsi sd_mod nvme ahci >etc/findroot/fallback-modules

@@ -10,9 +10,9 @@ export E2E_REPO
 
 ensure_e2e_tools || exit 1
 rc=0
-for flavour in 6.12 6.1; do
+for flavour in 6.12 6.1 6.12-trixie sid; do
     if k=$(get_kernel "$flavour"); then
-        echo "e2e: kernel $flavour: $k ($(kernel_release "$k"))"
+        echo "e2e: kernel $flavour: $(kernel_describe "$k") in $k"
     else
         echo "e2e: kernel $flavour: not available" >&2
         rc=1

@@ -7,6 +7,6 @@ grep -h '^BENCH integrations ' "$@" | awk '{
     wall = $5; sub(/^wall=/, "", wall); sub(/s$/, "", wall)
     up = "-"
     for (i = 6; i <= NF; i++) if ($i ~ /^root-reached-at=/) { up = $i; sub(/^root-reached-at=/, "", up); sub(/s$/, "", up) }
-    res = ($4 == "BOOTS") ? "root reached" : "no root (expected)"
+    res = ($4 == "BOOTS") ? "root reached" : ($4 == "STALL") ? "root late: the kernel gave up on the IOMMU (expected)" : "no root (expected)"
     printf "| %s | %s | %s | %s |\n", $3, res, wall, up
 }'

@@ -1,20 +1,34 @@
 #!/bin/sh
-# Boot test of dracut/90findroot: a real generic dracut image for the Debian
-# 6.12 kernel, once stock and once with --add findroot, each booted under a
-# virtio-iommu. Stock must end without root, findroot's must reach root.
-# Usage: dracut-boot.sh FINDROOT_BINARY systemd|shell
+# Boot test of dracut/90findroot: a real generic dracut image, once stock and
+# once with --add findroot, each booted under a virtio-iommu. Stock must end
+# without root, findroot's must reach root. The host's dracut and Debian 12
+# 6.12 kernel by default; with SUITE, the dracut of a cached debootstrap
+# chroot of that suite (trixie: 106, sid: 112) and the kernel of KFLAVOUR
+# (tests/lib/kernels.sh).
+# Usage: dracut-boot.sh FINDROOT_BINARY systemd|shell [SUITE KFLAVOUR]
 set -u
 FR_BIN=$1
 FLAVOUR=${2:-systemd}
+SUITE=${3:-host}
+KFLAVOUR=${4:-6.12}
 . "$(dirname -- "$0")/common.sh"
+. "$(dirname -- "$0")/chroot.sh"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (dracut, apt)"; exit 77; }
 ensure_e2e_tools || exit 1
-ensure_packages dracut || exit 1
-KDIR=$(get_kernel 6.12) || exit 1
+if [ "$SUITE" = host ]; then
+    ensure_packages dracut || exit 1
+else
+    ensure_packages debootstrap || exit 1
+fi
+KDIR=$(get_kernel "$KFLAVOUR") || exit 1
 REL=$(kernel_release "$KDIR")
+echo "integrations: kernel $(kernel_describe "$KDIR")"
 mkdir -p "$INTEG_CACHE" || exit 1
-work=$(e2e_tmpdir "dracut-$FLAVOUR") || exit 1
+NAME=dracut-$FLAVOUR
+[ "$SUITE" = host ] || NAME=dracut-$SUITE-$FLAVOUR
+work=$(e2e_tmpdir "$NAME") || exit 1
+CH=$INTEG_CACHE/dracut-chroot-$SUITE
 
 case $FLAVOUR in
     systemd) set -- ;;
@@ -22,7 +36,17 @@ case $FLAVOUR in
     *) echo "unknown flavour $FLAVOUR" >&2; exit 2 ;;
 esac
 
-dver=$(dpkg-query -W -f='${Version}' dracut-core 2>/dev/null)
+if [ "$SUITE" = host ]; then
+    dver=$(dpkg-query -W -f='${Version}' dracut-core 2>/dev/null)
+else
+    (
+        flock 9 || exit 1
+        integ_chroot -s "$SUITE" "$CH" "$CH.log" dracut systemd udev kmod
+    ) 9> "$INTEG_CACHE/.dracut-$SUITE.lock" || exit 1
+    # shellcheck disable=SC2016 # dpkg-query's own format
+    dver=$(chroot "$CH" dpkg-query -W -f='${Version}' dracut-core 2>/dev/null ||
+        chroot "$CH" dpkg-query -W -f='${Version}' dracut)
+fi
 # dracut_image OUT [dracut args...]: build once, cached by kernel, dracut
 # version, our module and findroot binary
 dracut_image() {
@@ -34,18 +58,54 @@ dracut_image() {
     fi
     integ_log "building $out"
     t0=$(date +%s)
-    dracut -q --force --no-hostonly --kver "$REL" --kmoddir "$KDIR/lib/modules/$REL" \
-        "$@" "$out.tmp" > "$out.log" 2>&1 || { tail -n 20 "$out.log" >&2; rm -f "$out.tmp"; return 1; }
+    if [ "$SUITE" = host ]; then
+        dracut -q --force --no-hostonly --kver "$REL" --kmoddir "$KDIR/lib/modules/$REL" \
+            "$@" "$out.tmp" > "$out.log" 2>&1 || { tail -n 20 "$out.log" >&2; rm -f "$out.tmp"; return 1; }
+    else
+        # in the chroot, one build at a time: the module and the binary are
+        # put in place only for the findroot image
+        (
+            flock 9 || exit 1
+            rm -rf "$CH/usr/lib/dracut/modules.d/90findroot" "$CH/usr/local/sbin/findroot"
+            case " $* " in
+                *" findroot "*)
+                    cp -a "$INTEG_REPO/dracut/90findroot" "$CH/usr/lib/dracut/modules.d/90findroot" &&
+                        install -D -m 0755 "$FR_BIN" "$CH/usr/local/sbin/findroot" || exit 1
+                    ;;
+            esac
+            integ_chroot_modules "$CH" "$KDIR" || exit 1
+            mount -t proc proc "$CH/proc" || exit 1
+            chroot "$CH" env -u TMPDIR -u dracutbasedir FINDROOT_BINARY=/usr/local/sbin/findroot dracut -q --force --no-hostonly \
+                --kver "$REL" "$@" /tmp/dracut.img > "$out.log" 2>&1
+            rc=$?
+            umount "$CH/proc"
+            rm -rf "$CH/usr/lib/dracut/modules.d/90findroot" "$CH/usr/local/sbin/findroot" "$CH/lib/modules/$REL"
+            [ "$rc" = 0 ] && mv "$CH/tmp/dracut.img" "$out.tmp"
+        ) 9> "$INTEG_CACHE/.dracut-$SUITE.lock" || { tail -n 20 "$out.log" >&2; rm -f "$out.tmp"; return 1; }
+    fi
     mv "$out.tmp" "$out"
     integ_log "built in $(($(date +%s) - t0)) s: $out ($(du -m "$out" | cut -f1) MiB)"
 }
 
+# lsinitrd of the generator that made the image
+lsinitrd_() {
+    if [ "$SUITE" = host ]; then
+        lsinitrd "$1"
+    else
+        chroot "$CH" env -u TMPDIR sh -c 'cat > /tmp/l.img && lsinitrd /tmp/l.img; rm -f /tmp/l.img' < "$1"
+    fi
+}
+
 # A private dracut tree with our module, so the system's stays untouched.
+# (a chroot's dracut gets the module only while it builds the findroot image)
 base=$work/dracut
-cp -a /usr/lib/dracut "$base" || exit 1
-cp -a "$INTEG_REPO/dracut/90findroot" "$base/modules.d/90findroot" || exit 1
+if [ "$SUITE" = host ]; then
+    cp -a /usr/lib/dracut "$base" || exit 1
+    cp -a "$INTEG_REPO/dracut/90findroot" "$base/modules.d/90findroot" || exit 1
+fi
 
 key=$REL-$dver-$FLAVOUR
+[ "$SUITE" = host ] || key=$key-$SUITE
 fkey=$key-$(integ_hash "$INTEG_REPO/dracut/90findroot" "$FR_BIN")
 stock=$INTEG_CACHE/dracut-stock-$key.img
 withfr=$INTEG_CACHE/dracut-findroot-$fkey.img
@@ -54,11 +114,11 @@ if [ ! -s "$withfr" ]; then
     # lsinitrd must show the module and the binary in the image
     dracutbasedir=$base FINDROOT_BINARY=$FR_BIN dracut_image "$withfr" "$@" --add findroot || exit 1
 fi
-if ! lsinitrd "$withfr" | grep -Eq 'virtio[-_]iommu.ko'; then
+if ! lsinitrd_ "$withfr" | grep -Eq 'virtio[-_]iommu.ko'; then
     echo "findroot image lacks virtio_iommu.ko" >&2
     exit 1
 fi
-lsinitrd "$stock" | grep -Eq 'virtio[-_]iommu.ko' && integ_log "note: stock image has virtio_iommu.ko"
+lsinitrd_ "$stock" | grep -Eq 'virtio[-_]iommu.ko' && integ_log "note: stock image has virtio_iommu.ko"
 
 disk=$work/disk.img
 integ_rootdisk "$disk" || exit 1
@@ -77,9 +137,11 @@ rc=0
 stock_fail='Timed out waiting for device|Could not boot|does not exist|deferred probe pending'
 wall=$(E2E_STOP_PATTERN=$stock_fail E2E_STOP_GRACE=5 INTEG_BOOT_TIMEOUT=$FAIL_LIMIT \
     integ_boot "$work/stock.log" "$KDIR" "$stock" "$disk" "$append")
-integ_expect_fail "dracut-$FLAVOUR-stock" "$work/stock.log" "$wall" "$stock_fail" || rc=1
+KIND="dracut ${dver%%-*} $FLAVOUR"
+[ "$SUITE" = host ] || KIND="$KIND ($SUITE)"
+INTEG_MATRIX="$REL|$KIND|stock|$NAME" integ_expect_fail "$NAME-stock" "$work/stock.log" "$wall" "$stock_fail" || rc=1
 wall=$(integ_boot "$work/findroot.log" "$KDIR" "$withfr" "$disk" "$append")
-integ_expect_boot "dracut-$FLAVOUR-findroot" "$work/findroot.log" "$wall" || rc=1
+INTEG_MATRIX="$REL|$KIND|findroot|$NAME" integ_expect_boot "$NAME-findroot" "$work/findroot.log" "$wall" || rc=1
 grep -a 'findroot' "$work/findroot.log" | tr -d '\r' | head -n 5 >&2
 # With findroot and a root that is not there: findroot's own plain-words
 # report must reach the console (and the kernel log, so rdsosreport.txt).
@@ -90,7 +152,7 @@ if [ "${INTEG_DIAG_BOOT:-$FLAVOUR}" = shell ] || [ "${INTEG_DIAG_BOOT:-}" = 1 ];
     wall=$(E2E_STOP_PATTERN=$diag E2E_STOP_GRACE=5 INTEG_BOOT_TIMEOUT=$FAIL_LIMIT \
         integ_boot "$work/diag.log" "$KDIR" "$withfr" "$disk" \
         "root=UUID=0badc0de-0000-4000-8000-000000000000 ro $INTEG_FAIL_FAST")
-    integ_expect_fail "dracut-$FLAVOUR-findroot-missing-root" "$work/diag.log" "$wall" "$diag" || rc=1
+    integ_expect_fail "$NAME-findroot-missing-root" "$work/diag.log" "$wall" "$diag" || rc=1
     grep -a 'findroot' "$work/diag.log" | tr -d '\r' | head -n 20 >&2
 fi
 [ "$rc" = 0 ] && e2e_cleanup "$work"

@@ -11,6 +11,7 @@ cache() {
 dracut=$(cache FINDROOT_DRACUT_DIR)
 initcpio=$(cache FINDROOT_INITCPIO_DIR)
 itools=$(cache FINDROOT_INITRAMFS_TOOLS_DIR)
+unitdir=$(cache FINDROOT_SYSTEMD_UNIT_DIR)
 prefix=$(cache CMAKE_INSTALL_PREFIX)
 sbindir=$(cache CMAKE_INSTALL_SBINDIR)
 mandir=$(cache CMAKE_INSTALL_MANDIR)
@@ -50,6 +51,7 @@ expect "$dracut/90findroot/findroot.service" r
 expect "$dracut/90findroot/findroot.path" r
 expect "$initcpio/install/findroot" r
 expect "$initcpio/hooks/findroot" r
+expect "${unitdir:-/usr/lib/systemd/system}/findroot-initrd.service" r
 expect "$itools/hooks/findroot" x
 expect "$itools/scripts/local-top/findroot" x
 expect "$mandir/man8/findroot.8" r

@@ -1,25 +1,33 @@
 #!/bin/sh
 # Boot test of hooks/initramfs-tools: Debian's real mkinitramfs (in a cached
-# debootstrap chroot, as initramfs-tools conflicts with dracut) builds an
-# image for the Debian 6.12 kernel, once stock and once with the findroot
-# hook and local-top script; both boot under a virtio-iommu. Stock must give
-# up after its 30 s, findroot's must reach root.
-# Usage: itools-boot.sh FINDROOT_BINARY
+# debootstrap chroot of SUITE, as initramfs-tools conflicts with dracut)
+# builds an image for the kernel of KFLAVOUR (tests/lib/kernels.sh), once
+# stock and once with the findroot hook and local-top script; both boot under
+# a virtio-iommu. Stock must give up after its 30 s, findroot's must reach root.
+# Usage: itools-boot.sh FINDROOT_BINARY [SUITE KFLAVOUR]   (default bookworm 6.12)
 set -u
 FR_BIN=$1
+SUITE=${2:-bookworm}
+KFLAVOUR=${3:-6.12}
 . "$(dirname -- "$0")/common.sh"
+. "$(dirname -- "$0")/chroot.sh"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, chroot)"; exit 77; }
 ensure_e2e_tools || exit 1
-KDIR=$(get_kernel 6.12) || exit 1
+ensure_packages debootstrap || exit 1
+KDIR=$(get_kernel "$KFLAVOUR") || exit 1
 REL=$(kernel_release "$KDIR")
+echo "integrations: kernel $(kernel_describe "$KDIR")"
 mkdir -p "$INTEG_CACHE" || exit 1
+# (the bookworm chroot keeps its old name: warm caches stay valid)
 CH=$INTEG_CACHE/itools-chroot
-work=$(e2e_tmpdir itools) || exit 1
+[ "$SUITE" = bookworm ] || CH=$INTEG_CACHE/itools-chroot-$SUITE
+NAME=itools
+[ "$SUITE" = bookworm ] || NAME=itools-$SUITE
+work=$(e2e_tmpdir "$NAME") || exit 1
 
-# the chroot, made once: debootstrap minbase + initramfs-tools
 make_chroot() {
-    integ_chroot "$CH" "$work/debootstrap.log" initramfs-tools busybox
+    integ_chroot -s "$SUITE" "$CH" "$CH.log" initramfs-tools busybox
 }
 
 mounted=""
@@ -59,13 +67,11 @@ build_image() {
     # shellcheck disable=SC2016 # dpkg-query's own format, not ours
     itver=$(chroot "$CH" dpkg-query -W -f='${Version}' initramfs-tools)
     key=$REL-$itver
+    echo "$itver" > "$work/itver"
     stock=$INTEG_CACHE/itools-stock-$key.img
     withfr=$INTEG_CACHE/itools-findroot-$key-$(integ_hash "$SRC" "$FR_BIN").img
     if [ ! -s "$stock" ] || [ ! -s "$withfr" ]; then
-        rm -rf "$CH/lib/modules/$REL" "$CH/usr/lib/modules/$REL"
-        mkdir -p "$CH/lib/modules" "$CH/boot"
-        cp -a "$KDIR/lib/modules/$REL" "$CH/lib/modules/$REL" || exit 1
-        cp "$KDIR/boot/config-$REL" "$CH/boot/" || exit 1
+        integ_chroot_modules "$CH" "$KDIR" || exit 1
         mount -t proc proc "$CH/proc" && mounted=1
         build_image "$stock" without || exit 1
         build_image "$withfr" with || exit 1
@@ -93,10 +99,11 @@ append="root=UUID=$INTEG_UUID ro panic=-1"
 
 rc=0
 stock_fail='Gave up waiting for root|ALERT!.*does not exist'
+KIND="initramfs-tools $(cat "$work/itver") ($SUITE)"
 wall=$(E2E_STOP_PATTERN=$stock_fail integ_boot "$work/stock.log" "$KDIR" "$stock" "$disk" "$append")
-integ_expect_fail itools-stock "$work/stock.log" "$wall" "$stock_fail" || rc=1
+INTEG_MATRIX="$REL|$KIND|stock|$NAME" integ_expect_fail "$NAME-stock" "$work/stock.log" "$wall" "$stock_fail" || rc=1
 wall=$(integ_boot "$work/findroot.log" "$KDIR" "$withfr" "$disk" "$append")
-integ_expect_boot itools-findroot "$work/findroot.log" "$wall" || rc=1
+INTEG_MATRIX="$REL|$KIND|findroot|$NAME" integ_expect_boot "$NAME-findroot" "$work/findroot.log" "$wall" || rc=1
 grep -a 'findroot' "$work/findroot.log" | tr -d '\r' | head -n 5 >&2
 [ "$rc" = 0 ] && e2e_cleanup "$work"
 exit "$rc"

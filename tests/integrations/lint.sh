@@ -32,6 +32,8 @@ check -x -P SCRIPTDIR tests/integrations/common.sh tests/integrations/dracut-boo
     tests/integrations/lint.sh tests/integrations/install-check.sh tests/integrations/bench-table.sh \
     tests/integrations/mkinitcpio/harness-init tests/integrations/mkinitcpio/harness-init_functions
 check tests/integrations/mkinitcpio/harness.sh
+check -x -P SCRIPTDIR tests/integrations/chroot.sh tests/lib/apt-suite.sh tests/lib/kernels.sh \
+    tests/lib/matrix.sh tests/matrix-table.sh tests/run-extended.sh tests/tools/test_kernel_select.sh
 # the suite's driver and the tools it runs
 check -x -P SCRIPTDIR tests/run-all.sh tests/tools/test_apt.sh tools/lib/apt.sh \
     tools/build-static-deps.sh tools/cross-arm64.sh tools/demo.sh .ci/run

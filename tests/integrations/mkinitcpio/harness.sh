@@ -15,12 +15,20 @@
 #                                  into EARLYHOOKS/HOOKS/LATEHOOKS/
 #                                  CLEANUPHOOKS/EMERGENCYHOOKS for each
 #                                  run_* function the script defines
+#   add_systemd_unit NAME          unit file found in the unit path (as
+#                                  mkinitcpio: /usr/lib/systemd/system, before
+#                                  it $FINDROOT_UNIT_PATH for tests), its hard
+#                                  dependencies (Requires, OnFailure) and Exec*
+#                                  binaries, and its .requires links
+#   add_udev_rule NAME             a udev rules file and the programs it runs
 #   map FN ARG...                  FN on each ARG
 #   msg/msg2/warning/error/plain   messages (error does not exit)
 # The runtime side is harness-init + harness-init_functions (beside this).
 # Usage: harness.sh -k KDIR -o OUT -H "HOOK..." [-d HOOKSDIR] [-M "MODULES"]
 #   HOOKS are looked up as $HOOKSDIR/install/NAME and $HOOKSDIR/hooks/NAME;
-#   "base" is the harness's own (busybox, blkid, mount, init).
+#   "base" is the harness's own (busybox, blkid, mount, init); "systemd" is
+#   the harness's stand-in for mkinitcpio's systemd hook (v40+): the host's
+#   systemd as /init, udev with its storage and driver rules, the initrd units.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 HOOKSDIR=$(cd "$HERE/../../../mkinitcpio" && pwd)
@@ -136,6 +144,121 @@ add_runscript() {
     done
 }
 
+_unit_path() {
+    PATH=${FINDROOT_UNIT_PATH:+$FINDROOT_UNIT_PATH:}/usr/lib/systemd/system:/lib/systemd/system \
+        type -P "$1"
+}
+
+add_systemd_unit() {
+    local unit key values dep d
+    unit=$(_unit_path "$1") || { error "unit not found: '$1'"; return 1; }
+    [[ -e $BUILDROOT/usr/lib/systemd/system/${unit##*/} ]] && return 0
+    add_file "$unit" "/usr/lib/systemd/system/${unit##*/}" 644
+    while IFS='=' read -r key values; do
+        read -ra values <<< "$values"
+        case $key in
+            Requires | OnFailure)
+                for dep in "${values[@]}"; do
+                    if _unit_path "$dep" > /dev/null; then
+                        add_systemd_unit "$dep" || return 1
+                    else
+                        warning "unit $dep (for ${unit##*/}) not found"
+                    fi
+                done
+                ;;
+            Exec*)
+                dep=${values[0]#[-@!+:]}
+                dep=${dep#[-@!+:]}
+                [[ $dep == /* && -e $dep ]] && { add_binary "$dep" || return 1; }
+                ;;
+        esac
+    done < "$unit"
+    # (a host's .wants are its own choices; only .requires are hard)
+    d=$unit.requires
+    if [[ -d $d ]]; then
+        for dep in "$d"/*; do
+            [[ -e $dep ]] || continue
+            _unit_path "${dep##*/}" > /dev/null || continue
+            add_systemd_unit "${dep##*/}" &&
+                add_symlink "/usr/lib/systemd/system/${d##*/}/${dep##*/}" "../${dep##*/}"
+        done
+    fi
+    return 0
+}
+
+add_udev_rule() {
+    local rule prog
+    for rule in "/usr/lib/udev/rules.d/$1" "/lib/udev/rules.d/$1"; do
+        [[ -f $rule ]] && break
+    done
+    [[ -f $rule ]] || { error "udev rule not found: '$1'"; return 1; }
+    add_file "$rule" "/usr/lib/udev/rules.d/$1" 644
+    # helpers the rules run by bare name live in /usr/lib/udev
+    while read -r prog; do
+        [[ -x /usr/lib/udev/$prog ]] && add_binary "/usr/lib/udev/$prog"
+    done < <(grep -o 'PROGRAM="[^" ]*\|IMPORT{program}="[^" ]*' "$rule" | sed 's/.*="//')
+    return 0
+}
+
+# the harness's "systemd": what mkinitcpio's systemd hook provides (v40+,
+# HOOKS=(base systemd ...)), from the host's systemd
+build_systemd() {
+    local b u
+    rm -f "$BUILDROOT/init"
+    add_binary /usr/lib/systemd/systemd /init || return 1
+    add_symlink /usr/lib/systemd/systemd /init
+    for b in /usr/lib/systemd/systemd-udevd /usr/bin/udevadm /usr/bin/systemctl /usr/bin/journalctl \
+        /usr/bin/systemd-tmpfiles /usr/lib/systemd/systemd-journald /usr/lib/systemd/systemd-shutdown \
+        /usr/lib/systemd/systemd-sulogin-shell /usr/lib/systemd/systemd-fsck \
+        /usr/lib/systemd/systemd-modules-load /usr/lib/systemd/systemd-sysroot-fstab-check \
+        /usr/lib/systemd/system-generators/systemd-fstab-generator /usr/bin/mount /usr/bin/umount \
+        /usr/sbin/sulogin /usr/bin/kmod; do
+        [[ -e $b ]] && { add_binary "$b" || return 1; }
+    done
+    # kmod, not busybox, for the kernel's and udev's module requests
+    for b in modprobe insmod rmmod lsmod depmod modinfo; do
+        rm -f "$BUILDROOT/usr/bin/$b"
+        ln -s kmod "$BUILDROOT/usr/bin/$b"
+    done
+    ln -sfn ../lib/systemd/systemd-udevd "$BUILDROOT/usr/bin/systemd-udevd"
+    map add_udev_rule 50-udev-default.rules 60-block.rules 60-persistent-storage.rules \
+        80-drivers.rules 99-systemd.rules
+    for u in initrd.target initrd-fs.target initrd-root-fs.target initrd-root-device.target \
+        initrd-switch-root.target initrd-switch-root.service initrd-cleanup.service \
+        initrd-parse-etc.service initrd-udevadm-cleanup-db.service initrd-usr-fs.target \
+        sysinit.target basic.target local-fs.target local-fs-pre.target paths.target slices.target \
+        sockets.target swap.target timers.target emergency.target emergency.service \
+        rescue.target rescue.service shutdown.target reboot.target poweroff.target final.target \
+        systemd-poweroff.service systemd-reboot.service \
+        kmod-static-nodes.service systemd-tmpfiles-setup-dev.service systemd-journald.service \
+        systemd-journald.socket systemd-journald-dev-log.socket systemd-udevd.service \
+        systemd-udevd-control.socket systemd-udevd-kernel.socket systemd-udev-trigger.service \
+        systemd-fsck@.service systemd-fsck-root.service systemd-modules-load.service \
+        sysroot.mount; do
+        [[ -n $(_unit_path "$u") ]] && { add_systemd_unit "$u" || return 1; }
+    done
+    add_symlink /usr/lib/systemd/system/default.target initrd.target
+    add_symlink /usr/lib/systemd/system/ctrl-alt-del.target reboot.target
+    for u in systemd-udevd-control.socket systemd-udevd-kernel.socket systemd-journald.socket \
+        systemd-journald-dev-log.socket; do
+        add_symlink "/usr/lib/systemd/system/sockets.target.wants/$u" "../$u"
+    done
+    for u in systemd-udevd.service systemd-udev-trigger.service kmod-static-nodes.service \
+        systemd-tmpfiles-setup-dev.service systemd-journald.service systemd-modules-load.service; do
+        add_symlink "/usr/lib/systemd/system/sysinit.target.wants/$u" "../$u"
+    done
+    add_dir /etc
+    printf 'NAME="harness initrd"\nID=harness\n' > "$BUILDROOT/etc/initrd-release"
+    ln -sf initrd-release "$BUILDROOT/etc/os-release"
+    : > "$BUILDROOT/etc/fstab"
+    : > "$BUILDROOT/etc/machine-id"
+    add_dir /var/tmp
+    ln -sfn ../run "$BUILDROOT/var/run"
+    # the journal to the console, so the boot log shows what ran
+    add_dir /etc/systemd
+    printf '[Journal]\nForwardToConsole=no\n' > "$BUILDROOT/etc/systemd/journald.conf"
+}
+
 # the harness's "base": what mkinitcpio's base hook provides, in small
 build_base() {
     local a
@@ -153,9 +276,16 @@ build_base() {
     mknod -m 600 "$BUILDROOT/dev/console" c 5 1 2>/dev/null || true
 }
 
-for hook in $HOOKLIST; do
+# install hooks may look at the HOOKS array, as under mkinitcpio
+read -ra HOOKS <<< "$HOOKLIST"
+export HOOKS
+for hook in "${HOOKS[@]}"; do
     if [[ $hook == base ]]; then
         build_base
+        continue
+    fi
+    if [[ $hook == systemd ]]; then
+        build_systemd || error "harness systemd hook failed"
         continue
     fi
     [[ -f $HOOKSDIR/install/$hook ]] || { error "no install hook '$hook'"; continue; }
@@ -196,6 +326,12 @@ depmod -b "$BUILDROOT/usr" "$KERNELVERSION" || error "depmod failed"
     printf 'EMERGENCYHOOKS="%s"\n' "${_runhooks_emergency[*]}"
     printf 'MODULES="%s"\n' "$CONF_MODULES"
 } > "$BUILDROOT/config"
+# systemd images load MODULES through systemd-modules-load, as mkinitcpio does
+if [[ (-e $BUILDROOT/usr/lib/systemd/systemd || -L $BUILDROOT/usr/lib/systemd/systemd) && -n $CONF_MODULES ]]; then
+    add_dir /etc/modules-load.d
+    # shellcheck disable=SC2086 # one module a line
+    printf '%s\n' $CONF_MODULES > "$BUILDROOT/etc/modules-load.d/MODULES.conf"
+fi
 msg "config: $(tr '\n' ' ' < "$BUILDROOT/config")"
 
 ((_errors == 0)) || { error "$_errors error(s), no image"; exit 1; }
