@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "log.h"
@@ -47,10 +48,23 @@ static void set_from_env(char *field, size_t size, const char *name, int *was_se
         *was_set = 1;
 }
 
+/* /lib/modules/REL, or /usr/lib/modules/REL where only that exists: from
+ * Debian 13 on, kernels ship their modules under /usr, and an image built
+ * without the /lib -> usr/lib link has them there alone. */
 static void modules_from_release(const struct fr_roots *r, char *buf, size_t size)
 {
-    if (fr_path(buf, size, "/lib/modules", "%s", r->release) < 0)
+    struct stat st;
+    char usr[sizeof(r->modules)];
+
+    if (fr_path(buf, size, "/lib/modules", "%s", r->release) < 0) {
         snprintf(buf, size, "/lib/modules");
+        return;
+    }
+    if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+        return;
+    if (fr_path(usr, sizeof(usr), "/usr/lib/modules", "%s", r->release) == 0 &&
+        stat(usr, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(buf, size, "%s", usr);
 }
 
 void fr_roots_init(struct fr_roots *r)
