@@ -61,6 +61,7 @@ expect() {
 expect -rwxr-xr-x usr/bin/findroot
 expect -rw-r--r-- usr/lib/initcpio/install/findroot
 expect -rw-r--r-- usr/lib/initcpio/hooks/findroot
+expect -rw-r--r-- usr/lib/systemd/system/findroot-initrd.service
 expect -rwxr-xr-x usr/lib/dracut/modules.d/90findroot/module-setup.sh
 expect -rw-r--r-- usr/lib/dracut/modules.d/90findroot/findroot.path
 expect -rw-r--r-- usr/lib/dracut/dracut.conf.d/90-findroot.conf
