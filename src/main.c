@@ -89,12 +89,11 @@ static void usage(FILE *f)
             "3 environment error.\n");
 }
 
+/* More than 0 and at most 1e6 (a timeout of 11 days is no timeout). */
 static bool parse_seconds(const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0) || v > 1e6)
+    double v;
+    if (fr_parse_seconds(s, &v) < 0 || !(v > 0) || v > 1e6)
         return false;
     *out = v;
     return true;
