@@ -133,9 +133,9 @@ static int parse_bool(const char *v, bool *out)
     return -EINVAL;
 }
 
-/* Plain decimal ("2", "2.5", ".5"): strtod would also take "inf", "nan",
- * hex floats and the locale's decimal point. */
-static int parse_seconds(const char *v, double *out)
+/* strtod would also take "inf", "nan", exponents, hex floats, signs,
+ * leading blanks and the locale's decimal point. */
+int fr_parse_seconds(const char *v, double *out)
 {
     double x = 0, scale = 1;
     bool digits = false, dot = false;
@@ -216,7 +216,7 @@ static int handle_param(const char *key, const char *value, void *data)
             c->rootdelay = (int)d;
     } else if (strcmp(key, "findroot.timeout") == 0) {
         double t;
-        int r = parse_seconds(value, &t);
+        int r = fr_parse_seconds(value, &t);
         if (r == -ERANGE)
             warn_value(c, key, value, "more than a day");
         else if (r < 0)

@@ -31,5 +31,11 @@ int fr_cmdline_parse(const char *text, size_t len, struct fr_cmdline *out);
 int fr_cmdline_foreach(const char *text, size_t len,
                        int (*fn)(const char *key, const char *value, void *data), void *data);
 
+/* Seconds as plain decimal digits with at most one point ("2", "2.5",
+ * ".5", "5."): no sign, exponent, hex, blank, "inf" or "nan". The kernel
+ * command line and the -t option both read them so. Returns 0, -EINVAL,
+ * or -ERANGE (more than 1e12). The caller checks the range it allows. */
+int fr_parse_seconds(const char *v, double *out);
+
 /* The effective wait in seconds: timeout if set, else max(30, rootdelay). */
 double fr_cmdline_effective_timeout(const struct fr_cmdline *c);

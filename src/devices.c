@@ -523,6 +523,33 @@ int fr_devtab_scan(struct fr_devtab *t, const struct fr_roots *r)
     return rc;
 }
 
+int fr_devices_refresh(struct fr_devtab *t, const struct fr_roots *r, bool scan)
+{
+    int rc = scan ? fr_devtab_scan(t, r) : (int)t->n;
+
+    for (size_t i = 0; i < t->n && !fr_deadline_passed(); i++) {
+        if (t->v[i].removed)
+            continue;
+        fr_devices_identify(&t->v[i], r);
+        if (!t->v[i].probed)
+            fr_probe(t, i, r);
+    }
+    return rc;
+}
+
+int fr_devices_refresh_one(struct fr_devtab *t, const struct fr_roots *r, const char *name,
+                           bool probe)
+{
+    int idx = fr_devtab_add(t, r, name);
+
+    if (idx < 0)
+        return idx;
+    fr_devices_identify(&t->v[idx], r);
+    if (probe)
+        fr_probe(t, (size_t)idx, r);
+    return idx;
+}
+
 void fr_devtab_remove(struct fr_devtab *t, const char *name)
 {
     int i = fr_devtab_find(t, name);

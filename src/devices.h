@@ -94,6 +94,20 @@ const char *fr_probe_describe(const struct fr_blockdev *d, char *buf, size_t siz
 /* by-id and by-path names from sysfs, as udev's rules would make them. */
 void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r);
 
+/* Scan, identify, probe: the one way the commands bring the table up to
+ * date with sysfs. With scan, every device sysfs lists now is added first
+ * (fr_devtab_scan: those no longer listed are marked removed). Then every
+ * present device is identified, and probed unless it was before (a rescan
+ * keeps earlier results). Stops at the deadline (sysfs.h). Returns the
+ * scan's count (t->n without scan) or its -errno; the devices already in
+ * the table are identified and probed either way. */
+int fr_devices_refresh(struct fr_devtab *t, const struct fr_roots *r, bool scan);
+/* The same for one device by sysfs name (a uevent, a sweep): add or refresh
+ * it, identify it and, with probe, probe it (again). Returns its index or
+ * fr_devtab_add()'s -errno. */
+int fr_devices_refresh_one(struct fr_devtab *t, const struct fr_roots *r, const char *name,
+                           bool probe);
+
 /* The deterministic preference when several devices claim one name or
  * match one spec: present before removed, then lowest MAJ:MIN, then sysfs
  * name. <0 when a is preferred. */

@@ -378,16 +378,11 @@ static bool storage_like(const struct driverless *d)
 
 static void collect_blockdevs(struct facts *f)
 {
-    int r;
-
-    if (f->t->n == 0) {
-        r = fr_devtab_scan(f->t, f->r);
-        if (r < 0)
-            log_debug_errno(r, "scanning block devices");
-    }
-    for (size_t i = 0; i < f->t->n && !fr_deadline_passed(); i++)
-        if (!f->t->v[i].probed && !f->t->v[i].removed)
-            fr_probe(f->t, i, f->r);
+    /* A table handed over (wait's, at the deadline) is completed, not
+     * scanned again. */
+    int r = fr_devices_refresh(f->t, f->r, f->t->n == 0);
+    if (r < 0)
+        log_debug_errno(r, "scanning block devices");
 }
 
 /* Equal after dropping case, dashes and surrounding blanks: the mistakes

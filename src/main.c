@@ -89,12 +89,11 @@ static void usage(FILE *f)
             "3 environment error.\n");
 }
 
+/* More than 0 and at most 1e6 (a timeout of 11 days is no timeout). */
 static bool parse_seconds(const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0) || v > 1e6)
+    double v;
+    if (fr_parse_seconds(s, &v) < 0 || !(v > 0) || v > 1e6)
         return false;
     *out = v;
     return true;
@@ -277,15 +276,12 @@ static int read_cmdline(const struct fr_roots *r, struct fr_cmdline *c)
 static int cmd_links(const struct fr_roots *r)
 {
     struct fr_devtab t = {0};
-    int n = fr_devtab_scan(&t, r);
+    int n = fr_devices_refresh(&t, r, true);
     if (n < 0) {
         log_error_errno(n, "cannot list block devices in %s/class/block", r->sys);
         fr_devtab_free(&t);
+        fr_probe_cleanup();
         return EXIT_ENV;
-    }
-    for (size_t i = 0; i < t.n; i++) {
-        fr_probe(&t, i, r);
-        fr_devices_identify(&t.v[i], r);
     }
     int k = fr_links_sync(&t, r);
     fr_devtab_free(&t);
@@ -405,7 +401,7 @@ int main(int argc, char **argv)
         /* The diagnosis gets a bounded time of its own past the deadline. */
         fr_deadline_set(fr_monotonic() + DIAGNOSIS_BUDGET);
         /* The deadline may have cut a scan short: the report lists all. */
-        (void)fr_devtab_scan(&t, &r);
+        (void)fr_devices_refresh(&t, &r, true);
         fr_diagnose(&r, &spec, m, &t, false, stderr);
         ret = EXIT_NOTFOUND;
     } else {

@@ -130,33 +130,23 @@ static bool valid_name(const char *name)
     return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
 }
 
-static void probe_block(struct waiter *w, int idx)
-{
-    struct fr_blockdev *d = &w->t->v[idx];
-
-    fr_probe(w->t, (size_t)idx, w->r);
-    log_debug("block device %s: TYPE=%s UUID=%s LABEL=%s PARTUUID=%s", d->name, d->type, d->uuid,
-              d->label, d->partuuid);
-}
-
 /* later: a whole disk may wait for the end of the current batch of uevents
  * (probe_pending()). */
 static void add_block(struct waiter *w, const char *name, bool later)
 {
     if (!valid_name(name))
         return;
-    int idx = fr_devtab_add(w->t, w->r, name);
-    if (idx < 0)
+    int idx = fr_devices_refresh_one(w->t, w->r, name, !later);
+    if (idx < 0 || !later)
         return;
-    fr_devices_identify(&w->t->v[idx], w->r);
-    if (later && !w->t->v[idx].partition && w->npending < PENDING_MAX) {
+    if (!w->t->v[idx].partition && w->npending < PENDING_MAX) {
         for (size_t i = 0; i < w->npending; i++)
             if (strcmp(w->pending[i], name) == 0)
                 return;
         snprintf(w->pending[w->npending++], NAME_MAX + 1, "%s", name);
         return;
     }
-    probe_block(w, idx);
+    fr_probe(w->t, (size_t)idx, w->r);
 }
 
 static bool resolved(struct waiter *w)
@@ -178,7 +168,7 @@ static void probe_pending(struct waiter *w)
     for (size_t i = 0; i < n && !resolved(w) && !fr_deadline_passed(); i++) {
         int idx = fr_devtab_find(w->t, w->pending[i]);
         if (idx >= 0 && !w->t->v[idx].removed)
-            probe_block(w, idx);
+            fr_probe(w->t, (size_t)idx, w->r);
     }
 }
 

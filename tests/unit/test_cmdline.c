@@ -326,6 +326,42 @@ static void test_fuzz(void)
     CHECK_INT(bad, 0);
 }
 
+/* fr_parse_seconds(), shared with the -t option: decimal digits and at
+ * most one point, nothing strtod would add. */
+static void test_seconds(void)
+{
+    static const struct {
+        const char *s;
+        double want;
+    } good[] = {
+        {"2", 2}, {"2.5", 2.5}, {".5", 0.5}, {"5.", 5}, {"0", 0}, {"0.0", 0},
+        {"86400", 86400}, {"007", 7}, {"1000000000000", 1e12},
+    };
+    static const char *const bad[] = {
+        "", ".", "1.2.3", "0x1p0", "0x10", "1e3", "1E3", "inf", "nan", "-1", "+1", " 5",
+        "5 ", "5s", "1,5", "\t5",
+    };
+    double v;
+
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        v = -1;
+        CHECK_INT(fr_parse_seconds(good[i].s, &v), 0);
+        CHECK(v == good[i].want);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        v = -1;
+        CHECK_INT(fr_parse_seconds(bad[i], &v), -EINVAL);
+        CHECK(v == -1); /* untouched */
+    }
+    CHECK_INT(fr_parse_seconds(NULL, &v), -EINVAL);
+    CHECK_INT(fr_parse_seconds("1000000000001", &v), -ERANGE);
+    CHECK_INT(fr_parse_seconds("99999999999999999999999999999999999999", &v), -ERANGE);
+    /* Both readers agree: the command line refuses what -t refuses. */
+    struct fr_cmdline c;
+    CHECK_INT(parse("findroot.timeout=0x1p0", &c), 0);
+    CHECK(c.timeout < 0);
+}
+
 int main(void)
 {
     /* The warnings are the point of several cases; keep the output short. */
@@ -335,5 +371,6 @@ int main(void)
     test_values();
     test_length();
     test_fuzz();
+    test_seconds();
     return check_summary("test_cmdline");
 }
