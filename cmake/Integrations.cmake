@@ -29,9 +29,8 @@ if(FINDROOT_INSTALL_INTEGRATIONS)
             ${_fr_dracut}/module-setup.sh
             ${_fr_dracut}/findroot-dracut.sh
             ${_fr_dracut}/findroot-settled.sh
-            ${_fr_dracut}/findroot-timeout.sh
             ${_fr_dracut}/findroot-stop.sh
-            ${_fr_dracut}/findroot-emergency.sh
+            ${_fr_dracut}/findroot-diagnose.sh
           DESTINATION ${FINDROOT_DRACUT_DIR}/90findroot PERMISSIONS ${_fr_exec})
   install(FILES ${_fr_dracut}/findroot.service ${CMAKE_BINARY_DIR}/integrations/findroot.path
           DESTINATION ${FINDROOT_DRACUT_DIR}/90findroot PERMISSIONS ${_fr_data})

@@ -80,25 +80,76 @@ PANIC=""
 RDSHELL=1
 CMDLINE=""
 read -r CMDLINE </proc/cmdline 2>/dev/null
-set -f
-for arg in $CMDLINE; do
-    case $arg in
-        root=*) ROOT=${arg#root=} ;;
-        rootfstype=*) ROOTFSTYPE=${arg#rootfstype=} ;;
-        rootflags=*) ROOTFLAGS=${arg#rootflags=} ;;
+
+# The kernel's own splitting of its command line (lib/cmdline.c, next_arg),
+# which findroot's parser follows too: blanks separate words except inside
+# double quotes, so root="LABEL=my disk" is one word; a quote that opens the
+# word, or its value after '=', is dropped with a closing quote at the word's
+# end. cmdline_arg is called with each word. Without a quote, plain field
+# splitting does the same at no cost.
+cmdline_split() {
+    case $1 in
+        *\"*) ;;
+        *)
+            set -f
+            for _w in $1; do cmdline_arg "$_w"; done
+            set +f
+            return 0
+            ;;
+    esac
+    _rest=$1
+    while :; do
+        _rest=${_rest#"${_rest%%[! 	
+]*}"}
+        [ -n "$_rest" ] || return 0
+        _w="" _q=0
+        while [ -n "$_rest" ]; do
+            _c=${_rest%"${_rest#?}"}
+            _rest=${_rest#?}
+            case $_c in
+                \") _q=$((1 - _q)) ;;
+                ' ' | '	' | '
+') [ "$_q" = 1 ] || break ;;
+            esac
+            _w=$_w$_c
+        done
+        case $_w in
+            \"*)
+                _w=${_w#\"}
+                _w=${_w%\"}
+                ;;
+            *=\"*)
+                _v=${_w#*=}
+                case $_v in \"*)
+                    _v=${_v#\"}
+                    _w=${_w%%=*}=${_v%\"}
+                    ;;
+                esac
+                ;;
+        esac
+        cmdline_arg "$_w"
+    done
+}
+
+cmdline_arg() {
+    case $1 in
+        root=*) ROOT=${1#root=} ;;
+        rootfstype=*) ROOTFSTYPE=${1#rootfstype=} ;;
+        rootflags=*) ROOTFLAGS=${1#rootflags=} ;;
         ro) RWMODE=ro ;;
         rw) RWMODE=rw ;;
-        init=*) INIT=${arg#init=} ;;
-        rootdelay=*) ROOTDELAY=${arg#rootdelay=} ;;
+        init=*) INIT=${1#init=} ;;
+        rootdelay=*) ROOTDELAY=${1#rootdelay=} ;;
         rd.findroot=0 | findroot=0) USE_FINDROOT=0 ;;
         rd.findroot=* | findroot=*) USE_FINDROOT=1 ;;
-        rd.emergency=*) EMERGENCY=${arg#rd.emergency=} ;;
-        panic=*) PANIC=${arg#panic=} ;;
+        rd.emergency=*) EMERGENCY=${1#rd.emergency=} ;;
+        panic=*) PANIC=${1#panic=} ;;
         rd.shell=0) RDSHELL=0 ;;
         rd.shell | rd.shell=1) RDSHELL=1 ;;
     esac
-done
-set +f
+}
+
+cmdline_split "$CMDLINE"
 
 # The kernel asks this program for modules it wants itself (ext4 wants crc32c).
 # It must be an absolute path: busybox sh answers "command -v" for its own

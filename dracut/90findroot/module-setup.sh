@@ -73,10 +73,10 @@ install() {
     # shell initrd: start findroot once udev has settled and root is still
     # missing; explain on the initqueue timeout and in the emergency shell
     inst_hook initqueue/settled 90 "$moddir/findroot-settled.sh"
-    inst_hook initqueue/timeout 90 "$moddir/findroot-timeout.sh"
+    inst_hook initqueue/timeout 90 "$moddir/findroot-diagnose.sh"
     inst_hook pre-pivot 10 "$moddir/findroot-stop.sh"
-    inst_hook emergency 10 "$moddir/findroot-emergency.sh"
-    inst_hook shutdown-emergency 10 "$moddir/findroot-emergency.sh"
+    inst_hook emergency 10 "$moddir/findroot-diagnose.sh"
+    inst_hook shutdown-emergency 10 "$moddir/findroot-diagnose.sh"
 
     # systemd initrd: a unit ordered before the root device is needed
     if dracut_module_included "systemd"; then

@@ -43,8 +43,8 @@ expect() {
     echo "ok: $1"
 }
 expect "$sbindir/findroot" x
-for f in module-setup.sh findroot-dracut.sh findroot-settled.sh findroot-timeout.sh \
-    findroot-stop.sh findroot-emergency.sh; do
+for f in module-setup.sh findroot-dracut.sh findroot-settled.sh \
+    findroot-stop.sh findroot-diagnose.sh; do
     expect "$dracut/90findroot/$f" x
 done
 expect "$dracut/90findroot/findroot.service" r

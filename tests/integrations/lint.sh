@@ -20,8 +20,7 @@ check() {
 cd "$src" || exit 1
 # POSIX sh, run in the initramfs (busybox ash, dash)
 check -s sh dracut/90findroot/findroot-dracut.sh dracut/90findroot/findroot-settled.sh \
-    dracut/90findroot/findroot-timeout.sh dracut/90findroot/findroot-stop.sh \
-    dracut/90findroot/findroot-emergency.sh
+    dracut/90findroot/findroot-stop.sh dracut/90findroot/findroot-diagnose.sh
 check -s sh hooks/initramfs-tools/hooks/findroot hooks/initramfs-tools/scripts/local-top/findroot
 check -s sh mkinitcpio/hooks/findroot
 # bash, sourced by the generators at build time

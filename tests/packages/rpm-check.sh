@@ -44,8 +44,8 @@ expect() {
 }
 expect main /usr/sbin/findroot
 grep -Eq '^/usr/share/man/man8/findroot\.8(\.gz|\.xz|\.bz2)?$' "$OUT/main.files" || { echo "rpm: no man page" >&2; rc=1; }
-for f in module-setup.sh findroot-dracut.sh findroot-settled.sh findroot-timeout.sh findroot-stop.sh \
-    findroot-emergency.sh findroot.service findroot.path; do
+for f in module-setup.sh findroot-dracut.sh findroot-settled.sh findroot-stop.sh \
+    findroot-diagnose.sh findroot.service findroot.path; do
     expect dracut "/usr/lib/dracut/modules.d/90findroot/$f"
 done
 expect dracut /usr/lib/dracut/dracut.conf.d/90-findroot.conf
