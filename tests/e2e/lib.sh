@@ -314,6 +314,10 @@ e2e_cleanup() {
         case $d in
             */findroot-e2e-*) rm -rf "$d" ;;
         esac
+        # the suites' private temp roots go with their last user
+        case ${d%/*} in
+            */findroot-arm64-e2e | */findroot-integrations) rmdir "${d%/*}" 2>/dev/null || : ;;
+        esac
     done
 }
 
