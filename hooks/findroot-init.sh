@@ -290,7 +290,8 @@ emergency() {
     say "time fail=$UP"
     mark fail
     say "ERROR: $FAIL_REASON"
-    say "block devices: $(awk 'NR > 2 {printf "%s ", $4}' /proc/partitions 2>/dev/null)"
+    _bd=$(awk 'NR > 2 {printf "%s ", $4}' /proc/partitions 2>/dev/null)
+    say "block devices: ${_bd:-none: the kernel has registered no disk}"
     if [ "$DIAGNOSED" = 1 ]; then
         say "(findroot's diagnosis is above)"
     elif command -v findroot >/dev/null 2>&1; then
