@@ -1,49 +1,15 @@
-/* The report for the person at the emergency shell: IOMMU, deferred and
- * driverless devices, block devices, the root spec, and what to try next.
- *
- * JSON (--json) keys, stable; absent facts are null or empty, never left out:
- *   version            1
- *   kernel_release     string
- *   modules_dir        string
- *   modules_usable     bool: the modules dir could be read through libkmod
- *   builtin_modinfo    bool: modules_dir has modules.builtin.modinfo, so drivers
- *                      built into the kernel can be told apart
- *   root               {spec: string|null, kind: string|null, found: bool,
- *                       device: string|null, node: string|null, candidates: int,
- *                       near_misses: [{device, field, value, note}]}
- *   iommu              {present: bool, evidence: [ "acpi_viot" | "virtio_device" |
- *                       "pci_device" | "devicetree" ], virtio_device: string|null,
- *                       devicetree_iommu_map: string|null (the node whose iommu-map
- *                       points at the device tree's virtio-iommu, e.g. "pcie@10000000"),
- *                       driver_bound: bool, module_available: bool,
- *                       driver_module: "virtio_iommu"}
- *   deferred           {source: string, status: "ok" | "absent" | "not_mounted" |
- *                       "mount_denied" | "unreadable", error: string|null,
- *                       devices: [{device, reason}]}
- *   driverless         [{bus, device, modalias, deferred: bool, modules: [string],
- *                        builtin: [string], driver: string, waits_for: string|null}]
- *                      modules: every module matching modalias, each once, built-in
- *                      ones included; builtin: those built into the kernel; driver:
- *                      "module" (a module in modules_dir matches), "builtin" (a
- *                      built-in driver matches: by its alias, or inferred when the
- *                      probe was deferred and no module matches), "none" (neither),
- *                      "unknown" (no module matches; without modules.builtin.modinfo
- *                      or a usable modules dir built-in drivers cannot be told);
- *                      waits_for: "virtio_iommu" when the probe is deferred behind
- *                      a virtio-iommu whose driver is not bound
- *   block_devices      [{name, node, major, minor, partition, disk, probe, type, usage,
- *                        uuid, label, partuuid, partlabel}]   probe: "found" |
- *                       "nothing" | "ambivalent" | "no_node" (vanished: no node, or no
- *                       device behind it) | "error" | "not_probed"
- *   advice             [string]: the "What to try next" lines
- */
+/* Collects the facts of a diagnosis (kernel, IOMMU, deferred and driverless
+ * devices, block devices, the root spec's match or near misses, advice) and
+ * has diagnose_text.c or diagnose_json.c render them. */
 #include "diagnose.h"
+#include "diagnose_facts.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,71 +20,11 @@
 #include "builtin.h"
 #include "coldplug.h"
 #include "iommu.h"
-#include "json.h"
 #include "log.h"
 #include "resolve.h"
 #include "sysfs.h"
 
-/* Bounds: a report must stay readable and its memory small. */
-#define MAX_DEFERRED 128
-#define MAX_DRIVERLESS 128
-#define MAX_NEAR 16
-#define MAX_ADVICE 24
 #define DEFERRED_READ_MAX 65536
-
-struct deferred {
-    char device[128];
-    char reason[256];
-};
-
-struct driverless {
-    char bus[64];
-    char device[128];
-    char modalias[512];
-    char modules[512]; /* comma-separated, each once, "" when none */
-    int nmodules;
-    char builtin[256];  /* those of modules built into the kernel */
-    int nbuiltin;
-    const char *driver; /* "module", "builtin", "none", "unknown" */
-    char reason[256];   /* the deferral's, "" when none given */
-    bool deferred; /* also in devices_deferred: a driver matched and waits */
-    bool waits_iommu; /* deferred behind an unbound virtio-iommu */
-};
-
-struct near_miss {
-    size_t idx;
-    const char *field;
-    char value[256];
-    char note[256];
-};
-
-struct facts {
-    const struct fr_roots *r;
-    const struct fr_spec *spec;
-    char spec_text[FR_SPEC_VALUE_MAX + 32];
-    struct fr_modules *m; /* NULL when the modules dir is unusable */
-    struct fr_builtin *bi; /* NULL only without memory */
-
-    struct fr_iommu io;
-    bool iommu_module;
-
-    char deferred_path[PATH_MAX];
-    const char *deferred_status;
-    int deferred_err;
-    struct deferred *def;
-    size_t ndef, def_dropped;
-
-    struct driverless *dl;
-    size_t ndl, dl_dropped;
-
-    struct fr_devtab *t;
-    int match, nmatch;
-    struct near_miss nm[MAX_NEAR];
-    size_t nnm;
-
-    char advice[MAX_ADVICE][512];
-    size_t nadvice;
-};
 
 static void trim(char *s)
 {
@@ -142,8 +48,7 @@ static void copy(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
-/* The next name of a comma-separated list into name; returns what follows. */
-static const char *list_next(const char *p, char *name, size_t size)
+const char *fr_diag_list_next(const char *p, char *name, size_t size)
 {
     size_t n = strcspn(p, ",");
 
@@ -151,11 +56,25 @@ static const char *list_next(const char *p, char *name, size_t size)
     return p + n + (p[n] == ',');
 }
 
-__attribute__((format(printf, 2, 3))) static void advise(struct facts *f, const char *fmt, ...)
+void fr_diag_node(const struct fr_diag *f, const struct fr_blockdev *d, char *buf, size_t size)
+{
+    if (fr_devnode_path(f->r, d, buf, size) < 0)
+        copy(buf, size, d->devname);
+}
+
+/* Whether <sys>/module/name exists: the module is loaded. */
+static bool module_loaded(const struct fr_diag *f, const char *name)
+{
+    char path[PATH_MAX];
+
+    return fr_path(path, sizeof(path), f->r->sys, "module/%s", name) == 0 && fr_exists(path);
+}
+
+__attribute__((format(printf, 2, 3))) static void advise(struct fr_diag *f, const char *fmt, ...)
 {
     va_list ap;
 
-    if (f->nadvice >= MAX_ADVICE)
+    if (f->nadvice >= FR_DIAG_MAX_ADVICE)
         return;
     va_start(ap, fmt);
     vsnprintf(f->advice[f->nadvice], sizeof(f->advice[0]), fmt, ap);
@@ -169,26 +88,23 @@ __attribute__((format(printf, 2, 3))) static void advise(struct facts *f, const 
 
 /* ---- deferred probes ------------------------------------------------- */
 
-static void parse_deferred(struct facts *f, char *text)
+static void parse_deferred(struct fr_diag *f, char *text)
 {
-    char *line, *next;
+    char *line, *rest = text;
 
-    for (line = text; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    /* Up to the first empty line. */
+    while ((line = strsep(&rest, "\n")) && *line) {
         /* "0000:00:02.0\t<reason>"; older kernels print the name only. */
-        char *tab = strchr(line, '\t');
-        if (tab)
-            *tab++ = '\0';
+        char *tab = line;
+        strsep(&tab, "\t");
         trim(line);
         if (!line[0])
             continue;
-        if (f->ndef >= MAX_DEFERRED) {
+        if (f->ndef >= FR_DIAG_MAX_DEFERRED) {
             f->def_dropped++;
             continue;
         }
-        struct deferred *d = &f->def[f->ndef++];
+        struct fr_diag_deferred *d = &f->def[f->ndef++];
         copy(d->device, sizeof(d->device), line);
         copy(d->reason, sizeof(d->reason), tab ? tab : "");
         trim(d->reason);
@@ -206,7 +122,7 @@ static bool is_mountpoint(const char *dir)
     return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
 }
 
-static int read_deferred_file(struct facts *f)
+static int read_deferred_file(struct fr_diag *f)
 {
     char *buf = malloc(DEFERRED_READ_MAX);
     int len;
@@ -223,7 +139,7 @@ static int read_deferred_file(struct facts *f)
     return len;
 }
 
-static void collect_deferred(struct facts *f)
+static void collect_deferred(struct fr_diag *f)
 {
     char dir[PATH_MAX];
     bool mounted = false;
@@ -272,10 +188,18 @@ static const struct {
     {"pci:v00001AF4d000010[0-7]?sv*", "virtio_pci"},
 };
 
+/* Storage the root may sit behind: virtio block/SCSI, PCI class 01. */
+static bool storage_like(const struct fr_diag_driverless *d)
+{
+    return strncmp(d->modalias, "virtio:d00000002v", 17) == 0 ||
+           strncmp(d->modalias, "virtio:d00000008v", 17) == 0 ||
+           (strncmp(d->modalias, "pci:", 4) == 0 && strstr(d->modalias, "bc01sc"));
+}
+
 /* Deferred behind the virtio-iommu: PCI functions and platform devices are
  * what it translates for; the kernel gives no reason for that wait (or
  * names the IOMMU). */
-static bool behind_unbound_iommu(const struct facts *f, const struct driverless *d)
+static bool behind_unbound_iommu(const struct fr_diag *f, const struct fr_diag_driverless *d)
 {
     if (!d->deferred || !fr_iommu_present(&f->io) || f->io.bound)
         return false;
@@ -286,7 +210,7 @@ static bool behind_unbound_iommu(const struct facts *f, const struct driverless 
 
 /* Which drivers match d: modules (each once: libkmod reports a module once
  * per matching alias), the built-in ones among them, and what that says. */
-static void match_drivers(struct facts *f, struct driverless *d)
+static void match_drivers(struct fr_diag *f, struct fr_diag_driverless *d)
 {
     char found[sizeof(d->modules)] = "", name[128];
     bool looked = false;
@@ -294,7 +218,7 @@ static void match_drivers(struct facts *f, struct driverless *d)
     if (f->m) {
         looked = fr_modules_lookup(f->m, d->modalias, found, sizeof(found)) >= 0;
         for (const char *p = found; *p;) {
-            p = list_next(p, name, sizeof(name));
+            p = fr_diag_list_next(p, name, sizeof(name));
             fr_name_list_add(d->modules, sizeof(d->modules), name);
         }
     }
@@ -306,12 +230,15 @@ static void match_drivers(struct facts *f, struct driverless *d)
 
     int loadable = 0;
     for (const char *p = d->modules; *p;) {
-        p = list_next(p, name, sizeof(name));
+        p = fr_diag_list_next(p, name, sizeof(name));
         d->nmodules++;
         if (fr_builtin_is(f->bi, name))
             d->nbuiltin += fr_name_list_add(d->builtin, sizeof(d->builtin), name);
-        else
+        else {
             loadable++;
+            if (module_loaded(f, name))
+                fr_name_list_add(d->loaded, sizeof(d->loaded), name);
+        }
     }
     if (loadable > 0)
         d->driver = "module";
@@ -329,13 +256,13 @@ static void match_drivers(struct facts *f, struct driverless *d)
 static int collect_driverless_one(const char *syspath, const char *modalias, const char *driver,
                                   void *data)
 {
-    struct facts *f = data;
+    struct fr_diag *f = data;
     const char *name, *p;
-    struct driverless *d;
+    struct fr_diag_driverless *d;
 
     if (driver[0])
         return 0;
-    if (f->ndl >= MAX_DRIVERLESS) {
+    if (f->ndl >= FR_DIAG_MAX_DRIVERLESS) {
         f->dl_dropped++;
         return 0;
     }
@@ -363,20 +290,13 @@ static int collect_driverless_one(const char *syspath, const char *modalias, con
             copy(d->reason, sizeof(d->reason), f->def[i].reason);
         }
     match_drivers(f, d);
+    d->storage = storage_like(d);
     return 0;
-}
-
-/* Storage the root may sit behind: virtio block/SCSI, PCI class 01. */
-static bool storage_like(const struct driverless *d)
-{
-    return strncmp(d->modalias, "virtio:d00000002v", 17) == 0 ||
-           strncmp(d->modalias, "virtio:d00000008v", 17) == 0 ||
-           (strncmp(d->modalias, "pci:", 4) == 0 && strstr(d->modalias, "bc01sc"));
 }
 
 /* ---- block devices and the spec -------------------------------------- */
 
-static void collect_blockdevs(struct facts *f)
+static void collect_blockdevs(struct fr_diag *f)
 {
     /* A table handed over (wait's, at the deadline) is completed, not
      * scanned again. */
@@ -408,12 +328,12 @@ static bool loosely_equal(const char *a, const char *b, bool ignore_dashes)
     return strcmp(x, y) == 0;
 }
 
-static void near(struct facts *f, size_t idx, const char *field, const char *value,
+static void near(struct fr_diag *f, size_t idx, const char *field, const char *value,
                  const char *note)
 {
-    if (f->nnm >= MAX_NEAR)
+    if (f->nnm >= FR_DIAG_MAX_NEAR)
         return;
-    struct near_miss *n = &f->nm[f->nnm++];
+    struct fr_diag_near *n = &f->nm[f->nnm++];
     n->idx = idx;
     n->field = field;
     copy(n->value, sizeof(n->value), value);
@@ -431,7 +351,39 @@ static const char *disk_suffix(const char *name)
     return NULL;
 }
 
-static void collect_near_misses(struct facts *f)
+/* A tag's value under another spelling, or the other tag of the pair:
+ * for each tag spec kind, the two fields looked at, in this order. */
+struct near_rule {
+    const char *field;
+    size_t off; /* of the value in struct fr_blockdev */
+    const char *note;
+};
+
+#define TAG(name, member, note) {name, offsetof(struct fr_blockdev, member), note}
+static const struct {
+    enum fr_spec_kind kind;
+    bool ignore_dashes;
+    struct near_rule rule[2];
+} near_rules[] = {
+    {FR_SPEC_UUID, true,
+     {TAG("UUID", uuid, "the same UUID written differently (case or dashes)"),
+      TAG("PARTUUID", partuuid,
+          "this is a partition UUID, not a filesystem UUID: use root=PARTUUID=")}},
+    {FR_SPEC_PARTUUID, true,
+     {TAG("PARTUUID", partuuid, "the same partition UUID written differently (case or dashes)"),
+      TAG("UUID", uuid, "this is a filesystem UUID, not a partition UUID: use root=UUID=")}},
+    {FR_SPEC_LABEL, false,
+     {TAG("LABEL", label, "a label differing only in letter case or surrounding blanks"),
+      TAG("PARTLABEL", partlabel,
+          "this is a partition label, not a filesystem label: use root=PARTLABEL=")}},
+    {FR_SPEC_PARTLABEL, false,
+     {TAG("PARTLABEL", partlabel,
+          "a partition label differing only in letter case or surrounding blanks"),
+      TAG("LABEL", label, "this is a filesystem label, not a partition label: use root=LABEL=")}},
+};
+#undef TAG
+
+static void collect_near_misses(struct fr_diag *f)
 {
     const struct fr_spec *s = f->spec;
     const char *want = s->value;
@@ -440,47 +392,22 @@ static void collect_near_misses(struct facts *f)
         const struct fr_blockdev *d = &f->t->v[i];
         if (d->removed)
             continue;
-        switch (s->kind) {
-        case FR_SPEC_UUID:
-            if (loosely_equal(d->uuid, want, true))
-                near(f, i, "UUID", d->uuid, "the same UUID written differently (case or dashes)");
-            if (loosely_equal(d->partuuid, want, true))
-                near(f, i, "PARTUUID", d->partuuid,
-                     "this is a partition UUID, not a filesystem UUID: use root=PARTUUID=");
-            break;
-        case FR_SPEC_PARTUUID:
-            if (loosely_equal(d->partuuid, want, true))
-                near(f, i, "PARTUUID", d->partuuid,
-                     "the same partition UUID written differently (case or dashes)");
-            if (loosely_equal(d->uuid, want, true))
-                near(f, i, "UUID", d->uuid,
-                     "this is a filesystem UUID, not a partition UUID: use root=UUID=");
-            break;
-        case FR_SPEC_LABEL:
-            if (loosely_equal(d->label, want, false))
-                near(f, i, "LABEL", d->label,
-                     "a label differing only in letter case or surrounding blanks");
-            if (loosely_equal(d->partlabel, want, false))
-                near(f, i, "PARTLABEL", d->partlabel,
-                     "this is a partition label, not a filesystem label: use root=PARTLABEL=");
-            break;
-        case FR_SPEC_PARTLABEL:
-            if (loosely_equal(d->partlabel, want, false))
-                near(f, i, "PARTLABEL", d->partlabel,
-                     "a partition label differing only in letter case or surrounding blanks");
-            if (loosely_equal(d->label, want, false))
-                near(f, i, "LABEL", d->label,
-                     "this is a filesystem label, not a partition label: use root=LABEL=");
-            break;
-        case FR_SPEC_PATH: {
+        if (s->kind == FR_SPEC_PATH) {
             const char *a = disk_suffix(want), *b = disk_suffix(d->devname);
             if (a && b && a[0] && strcmp(a, b) == 0)
                 near(f, i, "name", d->devname,
                      "the same disk and partition under another driver's name");
-            break;
+            continue;
         }
-        default:
-            break;
+        for (size_t k = 0; k < sizeof(near_rules) / sizeof(near_rules[0]); k++) {
+            if (near_rules[k].kind != s->kind)
+                continue;
+            for (size_t n = 0; n < 2; n++) {
+                const struct near_rule *nr = &near_rules[k].rule[n];
+                const char *value = (const char *)d + nr->off;
+                if (loosely_equal(value, want, near_rules[k].ignore_dashes))
+                    near(f, i, nr->field, value, nr->note);
+            }
         }
     }
 }
@@ -488,18 +415,18 @@ static void collect_near_misses(struct facts *f)
 /* ---- advice ---------------------------------------------------------- */
 
 /* The first of d's modules that is not built in: the one to modprobe. */
-static bool first_loadable(const struct facts *f, const struct driverless *d, char *buf,
+static bool first_loadable(const struct fr_diag *f, const struct fr_diag_driverless *d, char *buf,
                            size_t size)
 {
     for (const char *p = d->modules; *p;) {
-        p = list_next(p, buf, size);
+        p = fr_diag_list_next(p, buf, size);
         if (!fr_builtin_is(f->bi, buf))
             return true;
     }
     return false;
 }
 
-static void rebuild_advice(struct facts *f, const char *mod)
+static void rebuild_advice(struct fr_diag *f, const char *mod)
 {
     advise(f, "so that the next boot works, put %s into the initramfs:", mod);
     advise(f, "  dracut:          dracut -f --add-drivers %s", mod);
@@ -508,7 +435,7 @@ static void rebuild_advice(struct facts *f, const char *mod)
            mod);
 }
 
-static void collect_advice(struct facts *f)
+static void collect_advice(struct fr_diag *f)
 {
     bool iommu_blocks = fr_iommu_present(&f->io) && !f->io.bound;
 
@@ -525,9 +452,9 @@ static void collect_advice(struct facts *f)
 
     int shown = 0;
     for (size_t i = 0; i < f->ndl; i++) {
-        const struct driverless *d = &f->dl[i];
+        const struct fr_diag_driverless *d = &f->dl[i];
         /* A deferred device has its driver; it waits for something else. */
-        if (!storage_like(d) || d->deferred)
+        if (!d->storage || d->deferred)
             continue;
         char first[128];
         if (strcmp(d->driver, "module") == 0 && shown < 8 &&
@@ -554,7 +481,7 @@ static void collect_advice(struct facts *f)
         advise(f, "no root= was given: boot with root=UUID=... or run: findroot wait UUID=...");
     } else if (f->match < 0) {
         for (size_t i = 0; i < f->nnm; i++) {
-            const struct near_miss *n = &f->nm[i];
+            const struct fr_diag_near *n = &f->nm[i];
             const char *field = n->field;
             if (strcmp(field, "name") == 0)
                 advise(f, "check root= on the kernel command line: did you mean root=/dev/%s?",
@@ -572,419 +499,12 @@ static void collect_advice(struct facts *f)
     advise(f, "findroot diagnose   (this report again, after any change)");
 }
 
-/* ---- output ---------------------------------------------------------- */
-
-/* The JSON "probe" word; a vanished device is "no_node". */
-static const char *probe_word(const struct fr_blockdev *d)
-{
-    if (!d->probed)
-        return "not_probed";
-    switch (d->probe_rc) {
-    case FR_PROBE_OK: return "found";
-    case FR_PROBE_NOTHING: return "nothing";
-    case FR_PROBE_AMBIVALENT: return "ambivalent";
-    case FR_PROBE_GONE: return "no_node";
-    case FR_PROBE_ERROR: break;
-    }
-    return "error";
-}
-
-static void node_of(const struct facts *f, const struct fr_blockdev *d, char *buf, size_t size)
-{
-    if (fr_devnode_path(f->r, d, buf, size) < 0)
-        copy(buf, size, d->devname);
-}
-
-/* Every piece of the plain report is written through here: labels, serials,
- * modaliases, the spec and paths come from disks, sysfs and the command
- * line, and a control byte in one must neither break a line nor reach the
- * terminal raw. The result is escaped as log lines are (\xHH), except for
- * the newlines that begin and end fmt itself. */
-__attribute__((format(printf, 2, 3))) static void say(FILE *out, const char *fmt, ...)
-{
-    char small[512], small_esc[4 * sizeof(small)], *line = small, *esc = small_esc;
-    size_t len, lead, trail, flen = strlen(fmt);
-    bool cut = false;
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    len = (size_t)n;
-    if (len >= sizeof(small)) {
-        line = malloc(len + 1);
-        esc = malloc(4 * len + 1);
-        if (line && esc) {
-            va_start(ap, fmt);
-            vsnprintf(line, len + 1, fmt, ap);
-            va_end(ap);
-        } else {
-            /* No memory: the line cut short, fmt's final newline with it. */
-            free(line);
-            free(esc);
-            line = small;
-            esc = small_esc;
-            len = sizeof(small) - 1;
-            cut = true;
-        }
-    }
-    lead = strspn(fmt, "\n");
-    if (lead > len)
-        lead = len;
-    trail = flen > lead && fmt[flen - 1] == '\n';
-    if (trail && !cut && len > lead)
-        line[--len] = '\0';
-    /* 4 * len + 1: what any len bytes need escaped; esc holds that. */
-    fr_log_escape(line + lead, esc, 4 * len + 1);
-    for (size_t i = 0; i < lead; i++)
-        fputc('\n', out);
-    fputs(esc, out);
-    if (trail)
-        fputc('\n', out);
-    if (line != small) {
-        free(line);
-        free(esc);
-    }
-}
-
-static void text_tag(FILE *out, const char *tag, const char *value)
-{
-    if (value && value[0])
-        say(out, " %s=\"%s\"", tag, value);
-}
-
-/* The "driver:" lines of a device without a driver: which one matches and
- * whether it is built in, in this initramfs (and loaded), or nowhere. */
-static void write_driver(const struct facts *f, const struct driverless *d, FILE *out)
-{
-    char path[PATH_MAX];
-
-    for (const char *p = d->modules; *p;) {
-        char name[128];
-        p = list_next(p, name, sizeof(name));
-        if (fr_builtin_is(f->bi, name)) {
-            say(out, "      driver: %s, built into the kernel (present, not missing)\n", name);
-            continue;
-        }
-        bool loaded = fr_path(path, sizeof(path), f->r->sys, "module/%s", name) == 0 &&
-                      fr_exists(path);
-        say(out, "      driver: %s, a module in this initramfs, %s\n", name,
-            loaded ? "loaded" : "not loaded");
-    }
-    if (d->nmodules > 0)
-        return;
-    if (d->deferred)
-        say(out, "      driver: built into the kernel (one matched it, as its probe was "
-                 "deferred, and no module in this initramfs does)\n");
-    else if (strcmp(d->driver, "none") == 0)
-        say(out, "      no driver: no module in this initramfs matches it, and no driver built "
-                 "into the kernel took it\n");
-    else if (!f->m)
-        say(out, "      modules cannot be looked up (%s unusable)\n", f->r->modules);
-    else
-        say(out, "      no module in this initramfs matches it; whether a driver built into the "
-                 "kernel does cannot be told (no modules.builtin.modinfo in %s)\n",
-            f->r->modules);
-}
-
-static void write_text(const struct facts *f, FILE *out)
-{
-    const struct fr_iommu *io = &f->io;
-    char node[PATH_MAX];
-
-    say(out, "findroot diagnosis\n");
-    say(out, "  kernel:       %s\n", f->r->release[0] ? f->r->release : "(unknown)");
-    say(out, "  root wanted:  %s\n",
-            f->spec ? f->spec_text : "(none: no root= on the kernel command line)");
-    say(out, "  modules dir:  %s%s\n", f->r->modules,
-            f->m ? "" : "  (missing or unusable: no module can be loaded)");
-
-    say(out, "\nIOMMU\n");
-    if (!fr_iommu_present(io)) {
-        say(out, "  no virtio-iommu found: nothing is held back by one.\n");
-    } else {
-        const char *sep = "";
-        say(out, "  virtio-iommu found: ");
-        if (io->viot) {
-            say(out, "%sACPI VIOT table", sep);
-            sep = ", ";
-        }
-        if (io->virtio_device) {
-            say(out, "%svirtio device %s", sep, io->virtio_name);
-            sep = ", ";
-        }
-        if (io->pci_device) {
-            say(out, "%sPCI device 1af4:1057", sep);
-            sep = ", ";
-        }
-        if (io->devicetree)
-            say(out, "%sdevice tree node \"virtio,pci-iommu\"%s%s%s%s%s", sep,
-                    io->dt_iommu_map ? " (" : "", io->dt_prop, io->dt_iommu_map ? " on " : "",
-                    io->dt_user, io->dt_iommu_map ? ")" : "");
-        say(out, "\n");
-        if (io->bound)
-            say(out, "  its driver is bound: devices behind it can probe.\n");
-        else
-            say(out, "  its driver, virtio_iommu, is not bound: until it is, the kernel holds "
-                     "back every device behind the IOMMU, disk controllers included "
-                     "(modprobe virtio_iommu)\n");
-        say(out, "  virtio_iommu in %s: %s\n", f->r->modules,
-                f->iommu_module ? "yes"
-                                : "NO: this initramfs cannot load it; it must be added");
-    }
-
-    say(out, "\nDeferred devices (%s)\n", f->deferred_path);
-    if (strcmp(f->deferred_status, "ok") == 0) {
-        if (f->ndef == 0)
-            say(out, "  none: no device is waiting for a dependency.\n");
-        else
-            say(out, "  the kernel put off starting these: a driver matched each, but something "
-                     "it needs is not ready\n");
-        for (size_t i = 0; i < f->ndef; i++)
-            say(out, "  %s: %s\n", f->def[i].device,
-                    f->def[i].reason[0] ? f->def[i].reason : "(no reason given)");
-        if (f->def_dropped)
-            say(out, "  ... and %zu more\n", f->def_dropped);
-    } else if (strcmp(f->deferred_status, "mount_denied") == 0) {
-        say(out, "  unknown: debugfs is not mounted and mounting it is not allowed (%s).\n",
-                strerror(f->deferred_err));
-    } else if (strcmp(f->deferred_status, "not_mounted") == 0) {
-        say(out, "  unknown: debugfs is not mounted and could not be mounted (%s).\n",
-                strerror(f->deferred_err));
-    } else if (strcmp(f->deferred_status, "unreadable") == 0) {
-        say(out, "  unknown: the list cannot be read (%s; kernel lockdown?).\n",
-                strerror(f->deferred_err));
-    } else {
-        say(out, "  unknown: the kernel does not offer the list here (no debugfs).\n");
-    }
-
-    say(out, "\nDevices without a driver\n");
-    size_t quiet = 0, shown = 0;
-    bool iommu_loaded = fr_path(node, sizeof(node), f->r->sys, "module/virtio_iommu") == 0 &&
-                        fr_exists(node);
-    for (size_t i = 0; i < f->ndl; i++) {
-        const struct driverless *d = &f->dl[i];
-        /* Many ACPI and platform devices never get a driver; only list
-         * what a module could change or what storage may hang on. */
-        if (f->m && d->nmodules == 0 && !storage_like(d) && !d->deferred) {
-            quiet++;
-            continue;
-        }
-        shown++;
-        say(out, "  %s %s  %s\n", d->bus[0] ? d->bus : "?", d->device, d->modalias);
-        write_driver(f, d, out);
-        if (d->waits_iommu)
-            say(out, "      probe deferred: it waits for the IOMMU driver, virtio_iommu, which is "
-                     "%s%s\n",
-                iommu_loaded ? "loaded but not bound" : "not loaded",
-                iommu_loaded        ? ""
-                : f->iommu_module ? " (it is in this initramfs: modprobe virtio_iommu)"
-                                  : "; virtio_iommu is NOT in this initramfs");
-        else if (d->deferred)
-            say(out, "      probe deferred: a driver matched it but waits for a dependency\n");
-    }
-    if (shown == 0 && quiet == 0)
-        say(out, "  none.\n");
-    if (quiet)
-        say(out, "  %s%zu other device(s) with neither a driver nor a module (usually "
-                     "harmless: ACPI, platform)\n", shown ? "and " : "", quiet);
-    if (f->dl_dropped)
-        say(out, "  ... and %zu more not examined\n", f->dl_dropped);
-
-    say(out, "\nBlock devices\n");
-    if (f->t->n == 0)
-        say(out, "  none: the kernel has registered no disk.\n");
-    for (size_t i = 0; i < f->t->n; i++) {
-        const struct fr_blockdev *d = &f->t->v[i];
-        node_of(f, d, node, sizeof(node));
-        say(out, "  %s  %u:%u", node, d->major, d->minor);
-        if (d->partition)
-            say(out, "  partition %d of %s", d->partn, d->disk);
-        if (d->removed)
-            say(out, "  (removed)");
-        text_tag(out, "TYPE", d->type);
-        text_tag(out, "UUID", d->uuid);
-        text_tag(out, "LABEL", d->label);
-        text_tag(out, "PARTUUID", d->partuuid);
-        text_tag(out, "PARTLABEL", d->partlabel);
-        char why[128];
-        if (d->probed && d->probe_rc == FR_PROBE_NOTHING && !d->pttype[0])
-            say(out, "  (nothing recognised on it)");
-        else if (d->probed && d->probe_rc == FR_PROBE_AMBIVALENT)
-            say(out, "  (%s: no UUID is trusted)", fr_probe_describe(d, why, sizeof(why)));
-        else if (d->probed && d->probe_rc < 0)
-            say(out, "  (%s)", fr_probe_describe(d, why, sizeof(why)));
-        say(out, "\n");
-    }
-
-    say(out, "\nRoot device\n");
-    if (!f->spec) {
-        say(out, "  no root= given.\n");
-    } else if (f->match >= 0) {
-        node_of(f, &f->t->v[f->match], node, sizeof(node));
-        say(out, "  %s is %s.\n", f->spec_text, node);
-        if (f->nmatch > 1)
-            say(out, "  warning: %d devices match (cloned disk?); this one is chosen.\n",
-                    f->nmatch);
-    } else {
-        say(out, "  %s: no device matches.\n", f->spec_text);
-        for (size_t i = 0; i < f->nnm; i++) {
-            node_of(f, &f->t->v[f->nm[i].idx], node, sizeof(node));
-            say(out, "  near miss: %s has %s=\"%s\": %s\n", node, f->nm[i].field,
-                    f->nm[i].value, f->nm[i].note);
-        }
-    }
-
-    say(out, "\nWhat to try next\n");
-    for (size_t i = 0; i < f->nadvice; i++)
-        say(out, "  %s\n", f->advice[i]);
-}
-
-static void json_str_or_null(struct fr_json *j, const char *key, const char *v)
-{
-    fr_json_string(j, key, v && v[0] ? v : NULL);
-}
-
-/* A comma-separated list as an array of strings. */
-static void json_name_list(struct fr_json *j, const char *key, const char *list)
-{
-    char buf[512], *save = NULL;
-
-    fr_json_begin_array(j, key);
-    copy(buf, sizeof(buf), list);
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        fr_json_string(j, NULL, tok);
-    fr_json_end_array(j);
-}
-
-static int write_json(const struct facts *f, FILE *out)
-{
-    const struct fr_iommu *io = &f->io;
-    struct fr_json j;
-    char node[PATH_MAX];
-
-    fr_json_init(&j, out);
-    fr_json_begin_object(&j, NULL);
-    fr_json_int(&j, "version", 1);
-    fr_json_string(&j, "kernel_release", f->r->release);
-    fr_json_string(&j, "modules_dir", f->r->modules);
-    fr_json_bool(&j, "modules_usable", f->m != NULL);
-    fr_json_bool(&j, "builtin_modinfo", fr_builtin_has_modinfo(f->bi));
-
-    fr_json_begin_object(&j, "root");
-    fr_json_string(&j, "spec", f->spec ? f->spec_text : NULL);
-    fr_json_string(&j, "kind", f->spec ? fr_spec_kind_name(f->spec->kind) : NULL);
-    fr_json_bool(&j, "found", f->spec && f->match >= 0);
-    if (f->spec && f->match >= 0) {
-        node_of(f, &f->t->v[f->match], node, sizeof(node));
-        fr_json_string(&j, "device", f->t->v[f->match].name);
-        fr_json_string(&j, "node", node);
-    } else {
-        fr_json_null(&j, "device");
-        fr_json_null(&j, "node");
-    }
-    fr_json_int(&j, "candidates", f->spec ? f->nmatch : 0);
-    fr_json_begin_array(&j, "near_misses");
-    for (size_t i = 0; i < f->nnm; i++) {
-        fr_json_begin_object(&j, NULL);
-        fr_json_string(&j, "device", f->t->v[f->nm[i].idx].name);
-        fr_json_string(&j, "field", f->nm[i].field);
-        fr_json_string(&j, "value", f->nm[i].value);
-        fr_json_string(&j, "note", f->nm[i].note);
-        fr_json_end_object(&j);
-    }
-    fr_json_end_array(&j);
-    fr_json_end_object(&j);
-
-    fr_json_begin_object(&j, "iommu");
-    fr_json_bool(&j, "present", fr_iommu_present(io));
-    fr_json_begin_array(&j, "evidence");
-    if (io->viot)
-        fr_json_string(&j, NULL, "acpi_viot");
-    if (io->virtio_device)
-        fr_json_string(&j, NULL, "virtio_device");
-    if (io->pci_device)
-        fr_json_string(&j, NULL, "pci_device");
-    if (io->devicetree)
-        fr_json_string(&j, NULL, "devicetree");
-    fr_json_end_array(&j);
-    json_str_or_null(&j, "virtio_device", io->virtio_name);
-    json_str_or_null(&j, "devicetree_iommu_map",
-                     strcmp(io->dt_prop, "iommu-map") == 0 ? io->dt_user : NULL);
-    fr_json_bool(&j, "driver_bound", io->bound);
-    fr_json_bool(&j, "module_available", f->iommu_module);
-    fr_json_string(&j, "driver_module", "virtio_iommu");
-    fr_json_end_object(&j);
-
-    fr_json_begin_object(&j, "deferred");
-    fr_json_string(&j, "source", f->deferred_path);
-    fr_json_string(&j, "status", f->deferred_status);
-    fr_json_string(&j, "error", f->deferred_err ? strerror(f->deferred_err) : NULL);
-    fr_json_begin_array(&j, "devices");
-    for (size_t i = 0; i < f->ndef; i++) {
-        fr_json_begin_object(&j, NULL);
-        fr_json_string(&j, "device", f->def[i].device);
-        fr_json_string(&j, "reason", f->def[i].reason);
-        fr_json_end_object(&j);
-    }
-    fr_json_end_array(&j);
-    fr_json_end_object(&j);
-
-    fr_json_begin_array(&j, "driverless");
-    for (size_t i = 0; i < f->ndl; i++) {
-        const struct driverless *d = &f->dl[i];
-        fr_json_begin_object(&j, NULL);
-        fr_json_string(&j, "bus", d->bus);
-        fr_json_string(&j, "device", d->device);
-        fr_json_string(&j, "modalias", d->modalias);
-        fr_json_bool(&j, "deferred", d->deferred);
-        json_name_list(&j, "modules", d->modules);
-        json_name_list(&j, "builtin", d->builtin);
-        fr_json_string(&j, "driver", d->driver);
-        fr_json_string(&j, "waits_for", d->waits_iommu ? "virtio_iommu" : NULL);
-        fr_json_end_object(&j);
-    }
-    fr_json_end_array(&j);
-
-    fr_json_begin_array(&j, "block_devices");
-    for (size_t i = 0; i < f->t->n; i++) {
-        const struct fr_blockdev *d = &f->t->v[i];
-        node_of(f, d, node, sizeof(node));
-        fr_json_begin_object(&j, NULL);
-        fr_json_string(&j, "name", d->name);
-        fr_json_string(&j, "node", node);
-        fr_json_int(&j, "major", d->major);
-        fr_json_int(&j, "minor", d->minor);
-        fr_json_bool(&j, "partition", d->partition);
-        fr_json_string(&j, "disk", d->disk);
-        fr_json_string(&j, "probe", probe_word(d));
-        json_str_or_null(&j, "type", d->type);
-        json_str_or_null(&j, "usage", d->usage);
-        json_str_or_null(&j, "uuid", d->uuid);
-        json_str_or_null(&j, "label", d->label);
-        json_str_or_null(&j, "partuuid", d->partuuid);
-        json_str_or_null(&j, "partlabel", d->partlabel);
-        fr_json_end_object(&j);
-    }
-    fr_json_end_array(&j);
-
-    fr_json_begin_array(&j, "advice");
-    for (size_t i = 0; i < f->nadvice; i++)
-        fr_json_string(&j, NULL, f->advice[i]);
-    fr_json_end_array(&j);
-    fr_json_end_object(&j);
-    return fr_json_finish(&j);
-}
-
 int fr_diagnose(const struct fr_roots *r, const struct fr_spec *spec, struct fr_modules *m,
                 struct fr_devtab *t, bool json, FILE *out)
 {
     struct fr_devtab own_t = {0};
     struct fr_modules *own_m = NULL;
-    struct facts *f;
+    struct fr_diag *f;
     char buf[64];
     int ret = 0;
 
@@ -993,8 +513,8 @@ int fr_diagnose(const struct fr_roots *r, const struct fr_spec *spec, struct fr_
     f = calloc(1, sizeof(*f));
     if (!f)
         return -ENOMEM;
-    f->def = calloc(MAX_DEFERRED, sizeof(*f->def));
-    f->dl = calloc(MAX_DRIVERLESS, sizeof(*f->dl));
+    f->def = calloc(FR_DIAG_MAX_DEFERRED, sizeof(*f->def));
+    f->dl = calloc(FR_DIAG_MAX_DRIVERLESS, sizeof(*f->dl));
     if (!f->def || !f->dl) {
         ret = -ENOMEM;
         goto out;
@@ -1021,6 +541,7 @@ int fr_diagnose(const struct fr_roots *r, const struct fr_spec *spec, struct fr_
         f->iommu_module = fr_modules_lookup(f->m, "virtio_iommu", buf, sizeof(buf)) > 0 ||
                           fr_modules_lookup(f->m, "virtio:d00000017v00001AF4", buf,
                                             sizeof(buf)) > 0;
+    f->iommu_loaded = module_loaded(f, "virtio_iommu");
     collect_deferred(f);
     fr_foreach_modalias_device(r, collect_driverless_one, f);
     collect_blockdevs(f);
@@ -1031,12 +552,7 @@ int fr_diagnose(const struct fr_roots *r, const struct fr_spec *spec, struct fr_
     }
     collect_advice(f);
 
-    if (json) {
-        ret = write_json(f, out);
-    } else {
-        write_text(f, out);
-        ret = fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
-    }
+    ret = json ? fr_diag_write_json(f, out) : fr_diag_write_text(f, out);
 out:
     fr_modules_free(own_m);
     fr_devtab_free(&own_t);
@@ -1048,3 +564,4 @@ out:
     }
     return ret;
 }
+

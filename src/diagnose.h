@@ -9,6 +9,8 @@
 #include "spec.h"
 
 /* spec may be NULL (no root= given). t: devices already known (may be NULL,
- * then it scans). Returns 0 or -errno. */
+ * then it scans). json: the document findroot(8) describes under JSON OUTPUT
+ * (its keys, types and versioning rule), else the plain report. Returns 0 or
+ * -errno. */
 int fr_diagnose(const struct fr_roots *r, const struct fr_spec *spec, struct fr_modules *m,
                 struct fr_devtab *t, bool json, FILE *out);
