@@ -232,13 +232,13 @@ static void match_drivers(struct fr_diag *f, struct fr_diag_driverless *d)
     for (const char *p = d->modules; *p;) {
         p = fr_diag_list_next(p, name, sizeof(name));
         d->nmodules++;
-        if (fr_builtin_is(f->bi, name))
+        if (fr_builtin_is(f->bi, name)) {
             d->nbuiltin += fr_name_list_add(d->builtin, sizeof(d->builtin), name);
-        else {
-            loadable++;
-            if (module_loaded(f, name))
-                fr_name_list_add(d->loaded, sizeof(d->loaded), name);
+            continue;
         }
+        loadable++;
+        if (module_loaded(f, name))
+            fr_name_list_add(d->loaded, sizeof(d->loaded), name);
     }
     if (loadable > 0)
         d->driver = "module";
