@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "roots.h"
+#include "text.h"
 
 /* Far above any real kernel's; a bigger file is not one of them. */
 #define BUILTIN_FILE_MAX (16 << 20)
@@ -195,11 +196,9 @@ bool fr_builtin_has_modinfo(const struct fr_builtin *b)
 bool fr_builtin_is(const struct fr_builtin *b, const char *name)
 {
     char norm[256];
-    size_t n = strlen(name);
 
-    if (!b || n >= sizeof(norm))
+    if (!b || fr_copy(norm, sizeof(norm), name) < 0)
         return false;
-    memcpy(norm, name, n + 1);
     normalize(norm);
     for (size_t i = 0; i < b->nnames; i++)
         if (strcmp(b->names[i], norm) == 0)

@@ -15,7 +15,7 @@
 #include "devices.h"
 #include "log.h"
 #include "sysfs.h"
-#include "utf8.h"
+#include "text.h"
 
 /* What an entry owns. */
 static void blockdev_release(struct fr_blockdev *d)
@@ -44,14 +44,6 @@ void fr_devtab_free(struct fr_devtab *t)
 
 /* ---- the name index: every add looks its name up ---- */
 
-static uint32_t name_hash(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 /* Enter v[nindexed .. n) into the index, first growing it (rehashing all)
  * to keep it at most half full. Entries are never taken out: removed ones
  * keep their names. Without memory the rest stays unindexed, still found. */
@@ -70,7 +62,7 @@ static void index_entries(struct fr_devtab *t)
         t->nindexed = 0;
     }
     for (; t->nindexed < t->n; t->nindexed++) {
-        size_t h = name_hash(t->v[t->nindexed].name) & (t->nslots - 1);
+        size_t h = (size_t)fr_hash(t->v[t->nindexed].name) & (t->nslots - 1);
         while (t->slots[h])
             h = (h + 1) & (t->nslots - 1);
         t->slots[h] = (unsigned)t->nindexed + 1;
@@ -83,7 +75,7 @@ int fr_devtab_find(const struct fr_devtab *t, const char *name)
      * comes first, as in the scan below. */
     if (t->nslots) {
         size_t mask = t->nslots - 1;
-        for (size_t h = name_hash(name) & mask; t->slots[h]; h = (h + 1) & mask) {
+        for (size_t h = (size_t)fr_hash(name) & mask; t->slots[h]; h = (h + 1) & mask) {
             size_t i = t->slots[h] - 1;
             if (strcmp(t->v[i].name, name) == 0)
                 return (int)i;
@@ -109,15 +101,6 @@ int fr_blockdev_cmp(const struct fr_blockdev *a, const struct fr_blockdev *b)
 int fr_devnode_path(const struct fr_roots *r, const struct fr_blockdev *d, char *buf, size_t size)
 {
     return fr_path(buf, size, r->dev, "%s", d->devname);
-}
-
-static int copy_str(char *dst, size_t size, const char *src)
-{
-    size_t l = strlen(src);
-    if (l >= size)
-        return -ENAMETOOLONG;
-    memcpy(dst, src, l + 1);
-    return 0;
 }
 
 /* Length of r->sys without trailing slashes ("/" stays "" so joins work). */
@@ -149,33 +132,11 @@ static int resolve_under_sys(const struct fr_roots *r, const char *base, const c
         return -ENAMETOOLONG;
     }
 
-    /* Stack of components kept in place in out after the sys prefix. */
+    /* ".." may not climb above roots->sys (-EXDEV). */
     if (sl + 1 > size)
         return -ENAMETOOLONG;
     memcpy(out, r->sys, sl);
-    size_t len = sl;
-    out[len] = '\0';
-    char *save = NULL;
-    for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        if (strcmp(c, ".") == 0)
-            continue;
-        if (strcmp(c, "..") == 0) {
-            if (len == sl)
-                return -EXDEV; /* would climb above roots->sys */
-            while (len > sl && out[len - 1] != '/')
-                len--;
-            len--; /* the '/' itself */
-            out[len] = '\0';
-            continue;
-        }
-        size_t cl = strlen(c);
-        if (len + 1 + cl + 1 > size)
-            return -ENAMETOOLONG;
-        out[len++] = '/';
-        memcpy(out + len, c, cl + 1);
-        len += cl;
-    }
-    return 0;
+    return fr_path_normalize(out, size, sl, buf);
 }
 
 /* The device directory for sysfs name NAME: /sys/class/block/NAME, or on
@@ -200,7 +161,7 @@ static int find_syspath(const struct fr_roots *r, const char *name, char *out, s
             return stat(out, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -ENOENT;
         }
         if (errno == EINVAL && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            return copy_str(out, size, p); /* old sysfs: a real directory */
+            return fr_copy(out, size, p); /* old sysfs: a real directory */
         if (i == 0) {
             /* class/block exists but has no such entry: the device is gone. */
             rc = fr_path(p, sizeof p, r->sys, "class/block");
@@ -233,7 +194,7 @@ static int find_syspath(const struct fr_roots *r, const char *name, char *out, s
         if ((size_t)snprintf(cand, sizeof cand, "%s/%s", disk, name) >= sizeof cand)
             continue;
         if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = copy_str(out, size, cand);
+            rc = fr_copy(out, size, cand);
             break;
         }
     }
@@ -259,23 +220,13 @@ static bool devname_valid(const char *s)
 {
     size_t n = strlen(s);
 
-    if (!s[0] || s[0] == '/' || n > NAME_MAX)
+    if (n > NAME_MAX || !fr_relpath_valid(s))
         return false;
     if (strcmp(s, FR_LINK_TREE) == 0 || strncmp(s, FR_LINK_TREE "/", sizeof(FR_LINK_TREE)) == 0)
         return false;
     for (size_t i = 0, l; i < n; i += l)
         if ((l = fr_utf8_text_len((const unsigned char *)s + i, n - i)) == 0)
             return false;
-    for (const char *c = s; *c;) {
-        size_t l = strcspn(c, "/");
-        if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
-            return false;
-        c += l;
-        if (*c == '/')
-            c++;
-        if (!*c && c[-1] == '/')
-            return false; /* trailing slash */
-    }
     return true;
 }
 
@@ -349,8 +300,7 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
     char syspath[PATH_MAX], buf[PATH_MAX];
     int rc;
 
-    if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-        strlen(name) > NAME_MAX)
+    if (!fr_name_valid(name))
         return -EINVAL;
 
     memset(&nd, 0, sizeof nd);
@@ -376,7 +326,7 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
         char *slash = strrchr(syspath, '/');
         *slash = '\0';
         char *dslash = strrchr(syspath, '/');
-        rc = copy_str(nd.disk, sizeof nd.disk, dslash ? dslash + 1 : syspath);
+        rc = fr_copy(nd.disk, sizeof nd.disk, dslash ? dslash + 1 : syspath);
         *slash = '/';
         if (rc < 0)
             return rc;
@@ -387,9 +337,9 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
     char uev[PATH_MAX];
     if ((size_t)snprintf(uev, sizeof uev, "%s/uevent", syspath) < sizeof uev &&
         fr_uevent_file_get(uev, "DEVNAME", buf, sizeof buf) > 0) {
-        rc = copy_str(nd.devname, sizeof nd.devname, buf);
+        rc = fr_copy(nd.devname, sizeof nd.devname, buf);
     } else {
-        rc = copy_str(nd.devname, sizeof nd.devname, name);
+        rc = fr_copy(nd.devname, sizeof nd.devname, name);
         for (char *c = nd.devname; *c; c++)
             if (*c == '!')
                 *c = '/';
@@ -473,7 +423,7 @@ static int scan_dir(struct fr_devtab *t, const struct fr_roots *r, const char *r
             /* sys/block/DISK/PART directories carry a "partition" file. */
             /* A copy: the adds below may move the table. */
             char syspath[PATH_MAX];
-            if (copy_str(syspath, sizeof syspath, t->v[rc].syspath) < 0)
+            if (fr_copy(syspath, sizeof syspath, t->v[rc].syspath) < 0)
                 continue;
             DIR *sub = opendir(syspath);
             if (!sub)
@@ -577,7 +527,7 @@ static void dev_subsystem(const char *dir, char *buf, size_t size)
         return;
     tgt[n] = '\0';
     const char *b = strrchr(tgt, '/');
-    if (copy_str(buf, size, b ? b + 1 : tgt) < 0)
+    if (fr_copy(buf, size, b ? b + 1 : tgt) < 0)
         buf[0] = '\0'; /* no subsystem name is that long */
 }
 

@@ -15,6 +15,7 @@
 #include "links.h"
 #include "log.h"
 #include "sysfs.h"
+#include "text.h"
 
 static const char *const categories[] = { "by-uuid", "by-label", "by-partuuid",
                                           "by-partlabel", "by-id", "by-path" };
@@ -41,19 +42,13 @@ int fr_encode_name(const char *in, char *out, size_t size)
     return rc;
 }
 
-static bool leaf_ok(const char *s)
-{
-    return s[0] && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 && !strchr(s, '/') &&
-           strlen(s) <= NAME_MAX;
-}
-
 static void add_name(struct fr_linkset *out, const char *cat, const char *leaf,
                      const char *suffix)
 {
     char full[NAME_MAX * 2];
     if (out->n >= FR_LINKS_MAX)
         return;
-    if ((size_t)snprintf(full, sizeof full, "%s%s", leaf, suffix) >= sizeof full || !leaf_ok(full))
+    if ((size_t)snprintf(full, sizeof full, "%s%s", leaf, suffix) >= sizeof full || !fr_name_valid(full))
         return;
     if ((size_t)snprintf(out->name[out->n], sizeof out->name[0], "%s/%s", cat, full) >=
         sizeof out->name[0])
@@ -199,9 +194,7 @@ static size_t nsaid;
 
 static bool say_once(const char *what)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = what; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    uint64_t h = fr_hash(what);
     for (size_t i = 0; i < nsaid; i++)
         if (said[i] == h)
             return false;

@@ -15,6 +15,7 @@
 #include "kinsert.h"
 #include "loadq.h"
 #include "log.h"
+#include "text.h"
 
 /* Coldplug sees a few hundred aliases on a big machine; past this many we
  * stop remembering and simply ask libkmod again (cheap, and still right,
@@ -76,18 +77,9 @@ __attribute__((format(printf, 6, 0))) static void kmod_log(void *data, int prior
     fr_log(priority <= LOG_ERR ? FR_LOG_WARNING : FR_LOG_DEBUG, "libkmod: %s", msg);
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static size_t seen_slot(char **tab, size_t cap, const char *key)
 {
-    size_t i = (size_t)hash_str(key) & (cap - 1);
+    size_t i = (size_t)fr_hash(key) & (cap - 1);
 
     while (tab[i] && strcmp(tab[i], key) != 0)
         i = (i + 1) & (cap - 1);

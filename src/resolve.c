@@ -9,6 +9,7 @@
 #include "links.h"
 #include "log.h"
 #include "resolve.h"
+#include "text.h"
 
 /* Kind names for messages; spec.c has the same, but matching should not
  * depend on the parser being linked. */
@@ -56,32 +57,15 @@ static int dev_symlink_target(const struct fr_roots *r, const char *rel, char *o
             else
                 snprintf(joined, sizeof joined, "%s", tgt);
         }
-        /* Normalise "a/b/../../c" without touching the filesystem. */
-        char norm[PATH_MAX];
-        size_t len = 0;
-        char *save = NULL;
-        norm[0] = '\0';
-        for (char *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-            if (strcmp(c, ".") == 0)
-                continue;
-            if (strcmp(c, "..") == 0) {
-                if (len == 0)
-                    return -EXDEV;
-                while (len > 0 && norm[len - 1] != '/')
-                    len--;
-                if (len > 0)
-                    len--;
-                norm[len] = '\0';
-                continue;
-            }
-            int w = snprintf(norm + len, sizeof norm - len, "%s%s", len ? "/" : "", c);
-            if (w < 0 || (size_t)w >= sizeof norm - len)
-                return -ENAMETOOLONG;
-            len += (size_t)w;
-        }
-        if (!len)
+        /* Normalise "a/b/../../c" without touching the filesystem; the
+         * result is "/a/b", cur takes it without the first '/'. */
+        char norm[PATH_MAX + 1];
+        int rc = fr_path_normalize(norm, sizeof norm, 0, joined);
+        if (rc < 0)
+            return rc;
+        if (!norm[0])
             return -EXDEV;
-        memcpy(cur, norm, len + 1);
+        memcpy(cur, norm + 1, strlen(norm));
     }
     return -ELOOP;
 }

@@ -6,7 +6,7 @@
 #include "fuzz.h"
 #include "json.h"
 #include "jsoncheck.h"
-#include "utf8.h"
+#include "text.h"
 
 static void check_string(const uint8_t *data, size_t size)
 {

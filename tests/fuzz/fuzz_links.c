@@ -7,7 +7,7 @@
 #include "devices.h"
 #include "fuzz.h"
 #include "links.h"
-#include "utf8.h"
+#include "text.h"
 
 static const char *const cats[] = {"by-uuid",      "by-label", "by-partuuid",
                                    "by-partlabel", "by-id",    "by-path"};
