@@ -84,7 +84,7 @@ int fr_devtab_find(const struct fr_devtab *t, const char *name)
     for (size_t i = t->nindexed; i < t->n; i++)
         if (strcmp(t->v[i].name, name) == 0)
             return (int)i;
-    return -1;
+    return -ENOENT;
 }
 
 int fr_blockdev_cmp(const struct fr_blockdev *a, const struct fr_blockdev *b)

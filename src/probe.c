@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "internal.h"
 #include "log.h"
+#include "probe.h"
 #include "sysfs.h"
 
 static blkid_probe probe;

@@ -6,8 +6,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "links.h"
+#include "linkname.h"
 #include "log.h"
+#include "internal.h"
 #include "resolve.h"
 #include "text.h"
 
@@ -99,7 +100,7 @@ static int apply_partnroff(const struct fr_devtab *t, int idx, int off)
             q->partn == p->partn + off)
             return (int)i;
     }
-    return -1;
+    return -ENOENT;
 }
 
 int fr_resolve_roots(const struct fr_devtab *t, const struct fr_spec *s, const struct fr_roots *r,
@@ -107,18 +108,17 @@ int fr_resolve_roots(const struct fr_devtab *t, const struct fr_spec *s, const s
 {
     char devname[PATH_MAX];
     const char *alt = NULL;
-    int best = -1, n = 0;
+    int best = -ENOENT, n = 0;
 
     if (nmatch)
         *nmatch = 0;
 
     if (s->kind == FR_SPEC_PATH && strncmp(s->value, "disk/by-", 8) == 0) {
-        int cand = 0;
-        best = fr_links_lookup_n(t, s->value + 5, &cand);
-        if (best >= 0) {
+        int cand = 0, li = fr_links_lookup_n(t, s->value + 5, &cand);
+        if (li >= 0) {
             if (nmatch)
                 *nmatch = cand;
-            return best;
+            return li;
         }
     }
     /* A link or alias that already exists under /dev (udevd's, an

@@ -6,7 +6,7 @@
  * /dev/disk or /dev, whatever the labels, ids and node names. */
 #include "devices.h"
 #include "fuzz.h"
-#include "links.h"
+#include "linkname.h"
 #include "text.h"
 
 static const char *const cats[] = {"by-uuid",      "by-label", "by-partuuid",

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "devices.h"
+#include "internal.h"
 #include "diagnose.h"
 #include "links.h"
 #include "log.h"
@@ -117,7 +118,7 @@ static void test_refused_once(void)
         warnings++;
     CHECK_INT(warnings, 1);
     CHECK(strstr(buf, "<4>findroot: block device evil") != NULL);
-    CHECK_INT(fr_devtab_find(&t, "evil"), -1);
+    CHECK_INT(fr_devtab_find(&t, "evil"), -ENOENT);
     fr_devtab_free(&t);
 }
 
@@ -295,8 +296,8 @@ static void test_index(void)
         int k = fr_devtab_find(&t, name);
         CHECK(k >= 0 && t.v[k].minor == (unsigned)i && strcmp(t.v[k].name, name) == 0);
     }
-    CHECK_INT(fr_devtab_find(&t, "ram200"), -1);
-    CHECK_INT(fr_devtab_find(&t, ""), -1);
+    CHECK_INT(fr_devtab_find(&t, "ram200"), -ENOENT);
+    CHECK_INT(fr_devtab_find(&t, ""), -ENOENT);
     CHECK_INT(fr_devtab_scan(&t, &r), n); /* a rescan adds nothing */
     CHECK_INT(t.n, n);
 

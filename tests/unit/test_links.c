@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "internal.h"
+#include "linkname.h"
 #include "links.h"
 #include "log.h"
 
@@ -153,7 +155,7 @@ static void test_choice(void)
     v[2].removed = true;
     CHECK_INT(fr_links_lookup_n(&t, "by-uuid/dup", &n), 1);
     CHECK_INT(n, 2);
-    CHECK_INT(fr_links_lookup(&t, "by-uuid/none"), -1);
+    CHECK_INT(fr_links_lookup(&t, "by-uuid/none"), -ENOENT);
     CHECK(fr_blockdev_cmp(&v[1], &v[0]) < 0);
     CHECK(fr_blockdev_cmp(&v[0], &v[2]) < 0); /* present before removed */
 }
