@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "text.h"
+#include "util.h"
 
 /* A day: anything longer is a typo, and a typo must not mean "hang forever". */
 #define TIMEOUT_MAX 86400.0

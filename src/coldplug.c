@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 #include "sysfs.h"
 
 /* Kernel modaliases are short (PCI ~60 bytes); longer ones are dropped. */
@@ -157,14 +158,8 @@ static int collect_one(const char *syspath, const char *modalias, const char *dr
     (void)syspath;
     if (driver[0])
         return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        struct coldplug_item *v = realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            return s->err = -ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (fr_grow(&s->v, &s->cap, s->n, sizeof(*s->v), 64) < 0)
+        return s->err = -ENOMEM;
     char *dup = strdup(modalias);
     if (!dup)
         return s->err = -ENOMEM;

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "sysfs.h"
 #include "udevid.h"
-#include "text.h"
+#include "util.h"
 
 /* What an entry owns. */
 static void blockdev_release(struct fr_blockdev *d)
@@ -152,19 +152,6 @@ static void ensure_node(const struct fr_roots *r, const struct fr_blockdev *d)
     log_debug("created node %s (%u:%u)", p, d->major, d->minor);
 }
 
-static int grow(struct fr_devtab *t)
-{
-    if (t->n < t->cap)
-        return 0;
-    size_t cap = t->cap ? t->cap * 2 : 16;
-    struct fr_blockdev *v = realloc(t->v, cap * sizeof *v);
-    if (!v)
-        return -ENOMEM;
-    t->v = v;
-    t->cap = cap;
-    return 0;
-}
-
 /* A refused device comes back with every sweep and change event: warn once
  * per name, so the first warning is not buried under copies of itself. The
  * list stays short; past its bound the warnings repeat rather than vanish. */
@@ -272,7 +259,7 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
         blockdev_release(o);
         *o = nd;
     } else {
-        rc = grow(t);
+        rc = fr_grow(&t->v, &t->cap, t->n, sizeof *t->v, 16);
         if (rc < 0) {
             free(nd.syspath);
             return rc;

@@ -1,7 +1,7 @@
 /* A small streaming JSON writer: the diagnosis is written as it is
  * collected, two-space indented, with every string escaped safely. */
 #include "json.h"
-#include "text.h"
+#include "util.h"
 
 #include <errno.h>
 #include <string.h>

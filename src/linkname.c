@@ -8,7 +8,7 @@
 
 #include "internal.h"
 #include "linkname.h"
-#include "text.h"
+#include "util.h"
 
 int fr_encode_name(const char *in, char *out, size_t size)
 {

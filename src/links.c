@@ -14,7 +14,7 @@
 #include "links.h"
 #include "log.h"
 #include "sysfs.h"
-#include "text.h"
+#include "util.h"
 
 static const char *const categories[] = { "by-uuid", "by-label", "by-partuuid",
                                           "by-partlabel", "by-id", "by-path" };

@@ -15,7 +15,7 @@
 #include "kinsert.h"
 #include "loadq.h"
 #include "log.h"
-#include "text.h"
+#include "util.h"
 
 /* Coldplug sees a few hundred aliases on a big machine; past this many we
  * stop remembering and simply ask libkmod again (cheap, and still right,

@@ -10,7 +10,7 @@
 #include "log.h"
 #include "internal.h"
 #include "resolve.h"
-#include "text.h"
+#include "util.h"
 
 /* Kind names for messages; spec.c has the same, but matching should not
  * depend on the parser being linked. */

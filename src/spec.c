@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "util.h"
 
 /* Limits of the kernel's dev_t (MKDEV): 12-bit major, 20-bit minor. */
 #define DEV_MAJOR_MAX 0xfffu

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "text.h"
+#include "util.h"
 
 static double deadline;
 
@@ -147,7 +147,7 @@ int fr_uevent_file_get(const char *uevent_path, const char *key, char *buf, size
     /* The kernel builds uevent text in a 2048-byte buffer (UEVENT_BUFFER_SIZE). */
     char text[8192];
     size_t klen;
-    char *line, *next;
+    char *line, *cur = text;
     int len;
 
     if (!buf || size == 0 || !key || !key[0] || strchr(key, '='))
@@ -158,11 +158,8 @@ int fr_uevent_file_get(const char *uevent_path, const char *key, char *buf, size
         return len;
 
     klen = strlen(key);
-    for (line = text; line && *line; line = next) {
+    while ((line = fr_line_next(&cur))) {
         size_t vlen;
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
         if (strncmp(line, key, klen) != 0 || line[klen] != '=')
             continue;
         vlen = strlen(line + klen + 1);

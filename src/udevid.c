@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "sysfs.h"
-#include "text.h"
+#include "util.h"
 
 static const char *base_name(const char *p)
 {

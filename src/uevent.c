@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "text.h"
+#include "util.h"
 
 /* Copy a value, refusing rather than truncating: a cut DEVPATH or DEVNAME
  * would name a different device. */

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "sysfs.h"
-#include "text.h"
+#include "util.h"
 #include "uevent.h"
 #include "wait.h"
 

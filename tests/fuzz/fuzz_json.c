@@ -6,7 +6,7 @@
 #include "fuzz.h"
 #include "json.h"
 #include "jsoncheck.h"
-#include "text.h"
+#include "util.h"
 
 static void check_string(const uint8_t *data, size_t size)
 {

@@ -7,7 +7,7 @@
 #include "devices.h"
 #include "fuzz.h"
 #include "linkname.h"
-#include "text.h"
+#include "util.h"
 
 static const char *const cats[] = {"by-uuid",      "by-label", "by-partuuid",
                                    "by-partlabel", "by-id",    "by-path"};

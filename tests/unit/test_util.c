@@ -1,11 +1,12 @@
-/* Unit tests for the shared text helpers (src/text.c): bounded copy,
- * control bytes, UTF-8, FNV-1a, path normalisation, node names. */
+/* Unit tests for the shared helpers (src/util.c): bounded copy, control
+ * bytes, UTF-8, FNV-1a, path normalisation, node names, lines, arrays. */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "text.h"
+#include "util.h"
 
 static void test_copy(void)
 {
@@ -98,6 +99,45 @@ static void test_names(void)
     CHECK(fr_name_valid_n("vda1/x", 4));
 }
 
+static void test_lines(void)
+{
+    char text[] = "one\ntwo\n\nafter the empty line\n";
+    char *cur = text, *l;
+
+    CHECK_STR(fr_line_next(&cur), "one");
+    CHECK_STR(fr_line_next(&cur), "two");
+    CHECK_STR(fr_line_next(&cur), "");
+    CHECK_STR(fr_line_next(&cur), "after the empty line");
+    CHECK(fr_line_next(&cur) == NULL);
+
+    char last[] = "no newline";
+    cur = last;
+    CHECK_STR(fr_line_next(&cur), "no newline");
+    CHECK(cur == NULL);
+    CHECK(fr_line_next(&cur) == NULL);
+    cur = NULL;
+    l = fr_line_next(&cur);
+    CHECK(l == NULL);
+}
+
+static void test_grow(void)
+{
+    int *v = NULL;
+    size_t cap = 0, n;
+
+    for (n = 0; n < 100; n++) {
+        if (fr_grow(&v, &cap, n, sizeof *v, 4) < 0)
+            break;
+        v[n] = (int)n;
+    }
+    CHECK_INT(n, 100);
+    CHECK_INT(cap, 128); /* 4, doubled five times */
+    CHECK_INT(v[99], 99);
+    CHECK_INT(fr_grow(&v, &cap, 100, sizeof *v, 4), 0); /* room left: unchanged */
+    CHECK_INT(cap, 128);
+    free(v);
+}
+
 int main(void)
 {
     test_copy();
@@ -106,5 +146,7 @@ int main(void)
     test_hash();
     test_normalize();
     test_names();
-    return check_summary("test_text");
+    test_lines();
+    test_grow();
+    return check_summary("test_util");
 }

@@ -1,5 +1,5 @@
-/* Small text helpers every module shares: bounded copies, control-byte and
- * UTF-8 checks, FNV-1a hashing, lexical path normalisation and node names. */
+/* Small helpers every module shares: bounded copies, control-byte and UTF-8
+ * checks, FNV-1a hashing, path normalisation, node names, lines, arrays. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,3 +38,13 @@ bool fr_name_valid(const char *s);
 /* A relative path of such components, without control bytes, no leading
  * or trailing '/': a node name to join to /dev ("vda1", "cciss/c0d0"). */
 bool fr_relpath_valid(const char *s);
+
+/* The next line of the text at *cursor, NUL-terminated in place (the '\n'
+ * replaced), advancing *cursor past it; NULL at the end of the text (a
+ * last '\n' ends no empty line). for (char *c = text, *l; (l = fr_line_next(&c));) */
+char *fr_line_next(char **cursor);
+
+/* Room for element n of the array *(T **)arrayp holding *cap elements of
+ * elem bytes: when n == *cap it is doubled (first, when empty). Returns 0
+ * or -ENOMEM (the array is then unchanged). */
+int fr_grow(void *arrayp, size_t *cap, size_t n, size_t elem, size_t first);

@@ -1,9 +1,10 @@
-/* The text helpers every module shares, written once and tested in
- * tests/unit/test_text.c. */
-#include "text.h"
+/* The small helpers every module shares, written once and tested in
+ * tests/unit/test_util.c. */
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 int fr_copy(char *dst, size_t size, const char *src)
@@ -133,4 +134,34 @@ bool fr_relpath_valid(const char *s)
             return true;
         s += n + 1;
     }
+}
+
+char *fr_line_next(char **cursor)
+{
+    char *line = *cursor, *nl;
+
+    if (!line || !*line)
+        return NULL;
+    nl = strchr(line, '\n');
+    if (nl)
+        *nl++ = '\0';
+    *cursor = nl;
+    return line;
+}
+
+int fr_grow(void *arrayp, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    void *v;
+    size_t nc;
+
+    if (n < *cap)
+        return 0;
+    nc = *cap ? *cap * 2 : first;
+    memcpy(&v, arrayp, sizeof v);
+    v = realloc(v, nc * elem);
+    if (!v)
+        return -ENOMEM;
+    memcpy(arrayp, &v, sizeof v);
+    *cap = nc;
+    return 0;
 }
