@@ -1,5 +1,6 @@
 /* Kernel command line: split it as the kernel's next_arg() does and pick
- * out root=, rootwait, rootdelay= and the findroot.* options. Pure. */
+ * out root=, rootwait, rootdelay= and the findroot.* options; no I/O but
+ * the warnings it logs about malformed findroot.* values. */
 #include "cmdline.h"
 
 #include <errno.h>

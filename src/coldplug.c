@@ -1,6 +1,7 @@
 /* Coldplug: walk /sys/bus/<bus>/devices, and load modules for each device
  * that has a modalias but no driver, as udev's kmod builtin does on "add". */
 #include "coldplug.h"
+#include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>

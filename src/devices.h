@@ -1,6 +1,5 @@
-/* The table of block devices seen so far: what sysfs says about each
- * (numbers, partition, parent disk, by-id/by-path names) and what libblkid
- * found on it. Devices come from a sysfs scan or from uevents. */
+/* The table of block devices seen so far (from sysfs scans and uevents):
+ * what sysfs says about each, its by-id/by-path names, what libblkid found. */
 #pragma once
 #include <limits.h>
 #include <stdbool.h>
@@ -8,7 +7,7 @@
 #include "probe.h"
 #include "roots.h"
 
-/* The link tree links.c manages, relative to roots->dev: no device node
+/* The link tree links.c writes, relative to roots->dev: no device node
  * is ever created inside it. */
 #define FR_LINK_TREE "disk"
 
@@ -35,8 +34,8 @@ struct fr_blockdev {
      * NULL until then, dropped when the disk is added again. */
     struct fr_partlist *parts;
 
-    /* Filled by fr_devices_identify(): names without "-partN", NULL when
-     * unknown; the table owns them. */
+    /* Filled by fr_devices_identify() (udevid.c's rules): names without
+     * "-partN", NULL when unknown; the table owns them. */
     char *id_name;              /* "virtio-SERIAL", "scsi-..." */
     char *path_name;            /* "pci-0000:00:02.0", "pci-...-scsi-0:0:0:0" */
 };

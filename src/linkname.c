@@ -84,7 +84,7 @@ void fr_link_names(const struct fr_blockdev *d, const struct fr_blockdev *disk,
         if (!disk || !disk->pttype[0] || strcmp(disk->pttype, "gpt") == 0)
             add_encoded(out, "by-partlabel", d->partlabel);
     }
-    /* by-id and by-path names are already in udev's form (see devices.c). */
+    /* by-id and by-path names are already in udev's form (see udevid.c). */
     const char *id = own_or_disk(d->id_name, disk ? disk->id_name : NULL);
     const char *path = own_or_disk(d->path_name, disk ? disk->path_name : NULL);
     if (id[0])

@@ -1,6 +1,7 @@
 /* Concurrent module loading: plans made here, insertions in forked workers
  * (see loadq.h for the rules). */
 #include "loadq.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <signal.h>

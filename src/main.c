@@ -107,7 +107,10 @@ static void bad_option(int c, int argc, char **argv)
 {
     /* musl leaves optind past argc when a value is missing at the end */
     const char *arg = optind > 0 && optind <= argc && argv[optind - 1] ? argv[optind - 1] : "";
-    char shortopt[3] = {'-', optopt > 0 && optopt < 0x80 ? (char)optopt : '?', '\0'};
+    /* optopt is a short option's letter, or a long option's val (1 for
+     * the flags getopt_long sets, OPT_* for the others). */
+    bool letter = optopt > ' ' && optopt < 0x7f;
+    char shortopt[3] = {'-', letter ? (char)optopt : '?', '\0'};
 
     if (arg[0] != '-')
         arg = shortopt;
@@ -115,7 +118,7 @@ static void bad_option(int c, int argc, char **argv)
     if (c == ':') {
         log_error("option '%.*s' needs a value; try 'findroot --help'",
                   (int)strcspn(arg, "="), arg);
-    } else if (optopt > 0 && optopt < 0x80 && !strchr("tvqhV", optopt)) {
+    } else if (letter && !strchr("tvqhV", optopt)) {
         log_error("unknown option '-%c'; try 'findroot --help'", optopt);
     } else {
         /* Unknown, ambiguous ("--no"), or given a value it does not take. */

@@ -1,6 +1,7 @@
 /* Module loading through libkmod: modalias -> modules (blacklist honoured,
  * dependencies first), each alias tried once; lookups for the diagnosis. */
 #include "modules.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <libkmod.h>

@@ -4,6 +4,7 @@
  * fr_json_finish() == 0 with one valid document, or in -EINVAL exactly when
  * the calls misused the writer (the model below says when). */
 #include "fuzz.h"
+#include "internal.h"
 #include "json.h"
 #include "jsoncheck.h"
 #include "util.h"
