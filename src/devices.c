@@ -240,21 +240,10 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
          * the identification found unless the numbers changed. The disk's
          * partition entries are read again: the event may be for a new table. */
         if (o->major == nd.major && o->minor == nd.minor && o->partn == nd.partn) {
-            memcpy(nd.type, o->type, sizeof nd.type);
-            memcpy(nd.usage, o->usage, sizeof nd.usage);
-            memcpy(nd.uuid, o->uuid, sizeof nd.uuid);
-            memcpy(nd.label, o->label, sizeof nd.label);
-            memcpy(nd.pttype, o->pttype, sizeof nd.pttype);
-            memcpy(nd.ptuuid, o->ptuuid, sizeof nd.ptuuid);
-            memcpy(nd.partuuid, o->partuuid, sizeof nd.partuuid);
-            memcpy(nd.partlabel, o->partlabel, sizeof nd.partlabel);
+            nd.probe = o->probe;
             nd.id_name = o->id_name;
             nd.path_name = o->path_name;
             o->id_name = o->path_name = NULL;
-            nd.probed = o->probed;
-            nd.probe_rc = o->probe_rc;
-            nd.probe_errno = o->probe_errno;
-            memcpy(nd.probe_types, o->probe_types, sizeof nd.probe_types);
         }
         blockdev_release(o);
         *o = nd;
@@ -361,7 +350,7 @@ int fr_devices_refresh(struct fr_devtab *t, const struct fr_roots *r, bool scan)
         if (t->v[i].removed)
             continue;
         fr_devices_identify(&t->v[i], r);
-        if (!t->v[i].probed)
+        if (!t->v[i].probe.done)
             fr_probe(t, i, r);
     }
     return rc;

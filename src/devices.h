@@ -21,14 +21,7 @@ struct fr_blockdev {
     char disk[NAME_MAX + 1];    /* parent disk name for partitions, else own name */
     bool removed;
 
-    /* Filled by fr_probe(). */
-    bool probed;
-    enum fr_probe_result probe_rc;
-    int probe_errno;            /* GONE, ERROR: the positive errno; else 0 */
-    char probe_types[64];       /* AMBIVALENT: the superblocks seen, "vfat,ext4" */
-    char type[64], usage[32], uuid[256], label[256];
-    char pttype[32], ptuuid[64];          /* disks: partition table */
-    char partuuid[64], partlabel[256];    /* partitions: from the disk's table */
+    struct fr_probeinfo probe;  /* filled by fr_probe() */
     /* Disks: the table's entries, read once for the disk and its partitions
      * (by the disk's probe or by the first partition probed before it);
      * NULL until then, dropped when the disk is added again. */

@@ -442,34 +442,34 @@ static void collect_near_misses(struct facts *f)
             continue;
         switch (s->kind) {
         case FR_SPEC_UUID:
-            if (loosely_equal(d->uuid, want, true))
-                near(f, i, "UUID", d->uuid, "the same UUID written differently (case or dashes)");
-            if (loosely_equal(d->partuuid, want, true))
-                near(f, i, "PARTUUID", d->partuuid,
+            if (loosely_equal(d->probe.uuid, want, true))
+                near(f, i, "UUID", d->probe.uuid, "the same UUID written differently (case or dashes)");
+            if (loosely_equal(d->probe.partuuid, want, true))
+                near(f, i, "PARTUUID", d->probe.partuuid,
                      "this is a partition UUID, not a filesystem UUID: use root=PARTUUID=");
             break;
         case FR_SPEC_PARTUUID:
-            if (loosely_equal(d->partuuid, want, true))
-                near(f, i, "PARTUUID", d->partuuid,
+            if (loosely_equal(d->probe.partuuid, want, true))
+                near(f, i, "PARTUUID", d->probe.partuuid,
                      "the same partition UUID written differently (case or dashes)");
-            if (loosely_equal(d->uuid, want, true))
-                near(f, i, "UUID", d->uuid,
+            if (loosely_equal(d->probe.uuid, want, true))
+                near(f, i, "UUID", d->probe.uuid,
                      "this is a filesystem UUID, not a partition UUID: use root=UUID=");
             break;
         case FR_SPEC_LABEL:
-            if (loosely_equal(d->label, want, false))
-                near(f, i, "LABEL", d->label,
+            if (loosely_equal(d->probe.label, want, false))
+                near(f, i, "LABEL", d->probe.label,
                      "a label differing only in letter case or surrounding blanks");
-            if (loosely_equal(d->partlabel, want, false))
-                near(f, i, "PARTLABEL", d->partlabel,
+            if (loosely_equal(d->probe.partlabel, want, false))
+                near(f, i, "PARTLABEL", d->probe.partlabel,
                      "this is a partition label, not a filesystem label: use root=PARTLABEL=");
             break;
         case FR_SPEC_PARTLABEL:
-            if (loosely_equal(d->partlabel, want, false))
-                near(f, i, "PARTLABEL", d->partlabel,
+            if (loosely_equal(d->probe.partlabel, want, false))
+                near(f, i, "PARTLABEL", d->probe.partlabel,
                      "a partition label differing only in letter case or surrounding blanks");
-            if (loosely_equal(d->label, want, false))
-                near(f, i, "LABEL", d->label,
+            if (loosely_equal(d->probe.label, want, false))
+                near(f, i, "LABEL", d->probe.label,
                      "this is a filesystem label, not a partition label: use root=LABEL=");
             break;
         case FR_SPEC_PATH: {
@@ -577,9 +577,9 @@ static void collect_advice(struct facts *f)
 /* The JSON "probe" word; a vanished device is "no_node". */
 static const char *probe_word(const struct fr_blockdev *d)
 {
-    if (!d->probed)
+    if (!d->probe.done)
         return "not_probed";
-    switch (d->probe_rc) {
+    switch (d->probe.rc) {
     case FR_PROBE_OK: return "found";
     case FR_PROBE_NOTHING: return "nothing";
     case FR_PROBE_AMBIVALENT: return "ambivalent";
@@ -805,17 +805,17 @@ static void write_text(const struct facts *f, FILE *out)
             say(out, "  partition %d of %s", d->partn, d->disk);
         if (d->removed)
             say(out, "  (removed)");
-        text_tag(out, "TYPE", d->type);
-        text_tag(out, "UUID", d->uuid);
-        text_tag(out, "LABEL", d->label);
-        text_tag(out, "PARTUUID", d->partuuid);
-        text_tag(out, "PARTLABEL", d->partlabel);
+        text_tag(out, "TYPE", d->probe.type);
+        text_tag(out, "UUID", d->probe.uuid);
+        text_tag(out, "LABEL", d->probe.label);
+        text_tag(out, "PARTUUID", d->probe.partuuid);
+        text_tag(out, "PARTLABEL", d->probe.partlabel);
         char why[128];
-        if (d->probed && d->probe_rc == FR_PROBE_NOTHING && !d->pttype[0])
+        if (d->probe.done && d->probe.rc == FR_PROBE_NOTHING && !d->probe.pttype[0])
             say(out, "  (nothing recognised on it)");
-        else if (d->probed && d->probe_rc == FR_PROBE_AMBIVALENT)
+        else if (d->probe.done && d->probe.rc == FR_PROBE_AMBIVALENT)
             say(out, "  (%s: no UUID is trusted)", fr_probe_describe(d, why, sizeof(why)));
-        else if (d->probed && d->probe_rc < 0)
+        else if (d->probe.done && d->probe.rc < 0)
             say(out, "  (%s)", fr_probe_describe(d, why, sizeof(why)));
         say(out, "\n");
     }
@@ -961,12 +961,12 @@ static int write_json(const struct facts *f, FILE *out)
         fr_json_bool(&j, "partition", d->partition);
         fr_json_string(&j, "disk", d->disk);
         fr_json_string(&j, "probe", probe_word(d));
-        json_str_or_null(&j, "type", d->type);
-        json_str_or_null(&j, "usage", d->usage);
-        json_str_or_null(&j, "uuid", d->uuid);
-        json_str_or_null(&j, "label", d->label);
-        json_str_or_null(&j, "partuuid", d->partuuid);
-        json_str_or_null(&j, "partlabel", d->partlabel);
+        json_str_or_null(&j, "type", d->probe.type);
+        json_str_or_null(&j, "usage", d->probe.usage);
+        json_str_or_null(&j, "uuid", d->probe.uuid);
+        json_str_or_null(&j, "label", d->probe.label);
+        json_str_or_null(&j, "partuuid", d->probe.partuuid);
+        json_str_or_null(&j, "partlabel", d->probe.partlabel);
         fr_json_end_object(&j);
     }
     fr_json_end_array(&j);

@@ -72,17 +72,17 @@ void fr_link_names(const struct fr_blockdev *d, const struct fr_blockdev *disk,
 
     /* by-uuid/by-label only for these usages, and never from an ambivalent
      * probe (blkid_do_safeprobe -2). */
-    if (d->probed && d->probe_rc == 0 &&
-        (strcmp(d->usage, "filesystem") == 0 || strcmp(d->usage, "crypto") == 0 ||
-         strcmp(d->usage, "other") == 0)) {
-        add_encoded(out, "by-uuid", d->uuid);
-        add_encoded(out, "by-label", d->label);
+    if (d->probe.done && d->probe.rc == 0 &&
+        (strcmp(d->probe.usage, "filesystem") == 0 || strcmp(d->probe.usage, "crypto") == 0 ||
+         strcmp(d->probe.usage, "other") == 0)) {
+        add_encoded(out, "by-uuid", d->probe.uuid);
+        add_encoded(out, "by-label", d->probe.label);
     }
     if (d->partition) {
-        add_encoded(out, "by-partuuid", d->partuuid);
+        add_encoded(out, "by-partuuid", d->probe.partuuid);
         /* udev: ID_PART_ENTRY_SCHEME=="gpt"; we only copy names from GPT. */
-        if (!disk || !disk->pttype[0] || strcmp(disk->pttype, "gpt") == 0)
-            add_encoded(out, "by-partlabel", d->partlabel);
+        if (!disk || !disk->probe.pttype[0] || strcmp(disk->probe.pttype, "gpt") == 0)
+            add_encoded(out, "by-partlabel", d->probe.partlabel);
     }
     /* by-id and by-path names are already in udev's form (see udevid.c). */
     const char *id = own_or_disk(d->id_name, disk ? disk->id_name : NULL);

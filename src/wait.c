@@ -219,8 +219,8 @@ static void scan_block(struct waiter *w)
         if (de->d_name[0] == '.')
             continue;
         int idx = fr_devtab_find(w->t, de->d_name);
-        if (idx < 0 || w->t->v[idx].removed || !w->t->v[idx].probed ||
-            w->t->v[idx].probe_rc < 0)
+        if (idx < 0 || w->t->v[idx].removed || !w->t->v[idx].probe.done ||
+            w->t->v[idx].probe.rc < 0)
             add_block(w, de->d_name, false);
     }
     closedir(d);
