@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "roots.h"
+#include "util.h"
 
 /* Far above any real kernel's; a bigger file is not one of them. */
 #define BUILTIN_FILE_MAX (16 << 20)
@@ -86,28 +87,16 @@ static int add_name(struct fr_builtin *b, const char *name)
 {
     if (!name[0] || (b->nnames && strcmp(b->names[b->nnames - 1], name) == 0))
         return 0;
-    if (b->nnames == b->capnames) {
-        size_t cap = b->capnames ? b->capnames * 2 : 64;
-        const char **v = realloc(b->names, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        b->names = v;
-        b->capnames = cap;
-    }
+    if (fr_grow(&b->names, &b->capnames, b->nnames, sizeof(*b->names), 64) < 0)
+        return -ENOMEM;
     b->names[b->nnames++] = name;
     return 0;
 }
 
 static int add_alias(struct fr_builtin *b, const char *name, const char *pattern)
 {
-    if (b->naliases == b->capaliases) {
-        size_t cap = b->capaliases ? b->capaliases * 2 : 64;
-        struct alias *v = realloc(b->aliases, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        b->aliases = v;
-        b->capaliases = cap;
-    }
+    if (fr_grow(&b->aliases, &b->capaliases, b->naliases, sizeof(*b->aliases), 64) < 0)
+        return -ENOMEM;
     b->aliases[b->naliases++] = (struct alias){name, pattern};
     return 0;
 }
@@ -115,12 +104,7 @@ static int add_alias(struct fr_builtin *b, const char *name, const char *pattern
 /* "kernel/drivers/virtio/virtio_pci.ko" per line: the name is the file's. */
 static int parse_list(struct fr_builtin *b, char *text)
 {
-    char *line, *next;
-
-    for (line = text; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = text, *line; (line = fr_line_next(&cur));) {
         char *base = strrchr(line, '/');
         base = base ? base + 1 : line;
         char *dot = strstr(base, ".ko");
@@ -195,11 +179,9 @@ bool fr_builtin_has_modinfo(const struct fr_builtin *b)
 bool fr_builtin_is(const struct fr_builtin *b, const char *name)
 {
     char norm[256];
-    size_t n = strlen(name);
 
-    if (!b || n >= sizeof(norm))
+    if (!b || fr_copy(norm, sizeof(norm), name) < 0)
         return false;
-    memcpy(norm, name, n + 1);
     normalize(norm);
     for (size_t i = 0; i < b->nnames; i++)
         if (strcmp(b->names[i], norm) == 0)

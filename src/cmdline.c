@@ -1,5 +1,6 @@
 /* Kernel command line: split it as the kernel's next_arg() does and pick
- * out root=, rootwait, rootdelay= and the findroot.* options. Pure. */
+ * out root=, rootwait, rootdelay= and the findroot.* options; no I/O but
+ * the warnings it logs about malformed findroot.* values. */
 #include "cmdline.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 
 /* A day: anything longer is a typo, and a typo must not mean "hang forever". */
 #define TIMEOUT_MAX 86400.0
@@ -194,14 +196,9 @@ static int handle_param(const char *key, const char *value, void *data)
 
     if (strcmp(key, "root") == 0) {
         /* Last one wins, as in the kernel; "root=" clears an earlier one. */
-        size_t n = value ? strlen(value) : 0;
-        if (n == 0 || n >= sizeof(c->root)) {
-            c->has_root = false;
+        c->has_root = value && value[0] && fr_copy(c->root, sizeof(c->root), value) == 0;
+        if (!c->has_root)
             c->root[0] = '\0';
-        } else {
-            memcpy(c->root, value, n + 1);
-            c->has_root = true;
-        }
     } else if (strcmp(key, "rootwait") == 0) {
         /* Since 6.4 "rootwait=SEC" also exists; either way: wait. */
         c->rootwait = true;

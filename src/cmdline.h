@@ -1,5 +1,6 @@
 /* Kernel command line: split as the kernel does (double quotes group,
- * whitespace separates) and pick out the options findroot honours. Pure. */
+ * whitespace separates) and pick out the options findroot honours; text in,
+ * struct out, no I/O but warnings logged about malformed findroot.* values. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>

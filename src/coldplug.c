@@ -1,6 +1,7 @@
 /* Coldplug: walk /sys/bus/<bus>/devices, and load modules for each device
  * that has a modalias but no driver, as udev's kmod builtin does on "add". */
 #include "coldplug.h"
+#include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 #include "sysfs.h"
 
 /* Kernel modaliases are short (PCI ~60 bytes); longer ones are dropped. */
@@ -157,14 +159,8 @@ static int collect_one(const char *syspath, const char *modalias, const char *dr
     (void)syspath;
     if (driver[0])
         return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        struct coldplug_item *v = realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            return s->err = -ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (fr_grow(&s->v, &s->cap, s->n, sizeof(*s->v), 64) < 0)
+        return s->err = -ENOMEM;
     char *dup = strdup(modalias);
     if (!dup)
         return s->err = -ENOMEM;

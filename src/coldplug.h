@@ -7,11 +7,9 @@
 #include <stdbool.h>
 
 /* Returns number of modules newly inserted, or -errno. Devices are taken
- * in fr_modalias_priority() order, storage paths first. */
-int fr_coldplug(const struct fr_roots *r, struct fr_modules *m);
-
-/* The same, but after each insertion that loaded something done(data) is
- * asked whether to stop (root found). */
+ * in fr_modalias_priority() order, storage paths first; after each
+ * insertion that loaded something done(data) is asked whether to stop
+ * (root found). */
 int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
                       bool (*done)(void *data), void *data);
 

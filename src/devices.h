@@ -1,30 +1,15 @@
-/* The table of block devices seen so far: what sysfs says about each
- * (numbers, partition, parent disk, by-id/by-path names) and what libblkid
- * found on it. Devices come from a sysfs scan or from uevents. */
+/* The table of block devices seen so far (from sysfs scans and uevents):
+ * what sysfs says about each, its by-id/by-path names, what libblkid found. */
 #pragma once
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
+#include "probe.h"
 #include "roots.h"
 
-/* The link tree links.c manages, relative to roots->dev: no device node
+/* The link tree links.c writes, relative to roots->dev: no device node
  * is ever created inside it. */
 #define FR_LINK_TREE "disk"
-
-/* What fr_probe() made of a device. Negative: it could not be read, so a
- * later sweep probes it again (wait.c); the others are final. */
-enum fr_probe_result {
-    FR_PROBE_ERROR = -2,     /* cannot be read: probe_errno says why */
-    FR_PROBE_GONE = -1,      /* vanished: no node (ENOENT) or no device behind it (ENXIO, ENODEV) */
-    FR_PROBE_OK = 0,         /* one signature: type, uuid, label are valid */
-    FR_PROBE_NOTHING = 1,    /* readable, nothing recognised on it */
-    FR_PROBE_AMBIVALENT = 2, /* several superblocks (probe_types): no UUID or label trusted */
-};
-
-/* A disk's partition table entries as fr_probe() read them (probe.c); one
- * allocation, released with free(). */
-struct fr_partlist;
 
 struct fr_blockdev {
     char name[NAME_MAX + 1];    /* sysfs name, e.g. "vda1" ("!" for "/") */
@@ -36,21 +21,14 @@ struct fr_blockdev {
     char disk[NAME_MAX + 1];    /* parent disk name for partitions, else own name */
     bool removed;
 
-    /* Filled by fr_probe(). */
-    bool probed;
-    enum fr_probe_result probe_rc;
-    int probe_errno;            /* GONE, ERROR: the positive errno; else 0 */
-    char probe_types[64];       /* AMBIVALENT: the superblocks seen, "vfat,ext4" */
-    char type[64], usage[32], uuid[256], label[256];
-    char pttype[32], ptuuid[64];          /* disks: partition table */
-    char partuuid[64], partlabel[256];    /* partitions: from the disk's table */
+    struct fr_probeinfo probe;  /* filled by fr_probe() */
     /* Disks: the table's entries, read once for the disk and its partitions
      * (by the disk's probe or by the first partition probed before it);
      * NULL until then, dropped when the disk is added again. */
     struct fr_partlist *parts;
 
-    /* Filled by fr_devices_identify(): names without "-partN", NULL when
-     * unknown; the table owns them. */
+    /* Filled by fr_devices_identify() (udevid.c's rules): names without
+     * "-partN", NULL when unknown; the table owns them. */
     char *id_name;              /* "virtio-SERIAL", "scsi-..." */
     char *path_name;            /* "pci-0000:00:02.0", "pci-...-scsi-0:0:0:0" */
 };
@@ -76,20 +54,10 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
 /* Add every device now in /sys/class/block. Returns count or -errno. */
 int fr_devtab_scan(struct fr_devtab *t, const struct fr_roots *r);
 void fr_devtab_remove(struct fr_devtab *t, const char *name);
-/* Index of name, or -1. */
+/* Index of name, or -ENOENT. */
 int fr_devtab_find(const struct fr_devtab *t, const char *name);
 /* Full node path under roots->dev. */
 int fr_devnode_path(const struct fr_roots *r, const struct fr_blockdev *d, char *buf, size_t size);
-
-/* Probe with libblkid (superblocks; for disks also the partition table,
- * whose entries are kept with the disk and copied to its partitions in t;
- * a partition takes its entry from there, reading the disk's table itself
- * only when the disk has none). Returns probe_rc (FR_PROBE_ERROR for an
- * idx out of range). */
-enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r);
-/* The probe result in words for a person: "device vanished (No such file or
- * directory)", "ambivalent superblocks (vfat and ext4)", ... Returns buf. */
-const char *fr_probe_describe(const struct fr_blockdev *d, char *buf, size_t size);
 
 /* by-id and by-path names from sysfs, as udev's rules would make them. */
 void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r);
@@ -112,12 +80,3 @@ int fr_devices_refresh_one(struct fr_devtab *t, const struct fr_roots *r, const 
  * match one spec: present before removed, then lowest MAJ:MIN, then sysfs
  * name. <0 when a is preferred. */
 int fr_blockdev_cmp(const struct fr_blockdev *a, const struct fr_blockdev *b);
-/* The areas fr_probe() asks the kernel to read ahead for libblkid on a
- * device of size bytes (see probe.c), in increasing order, clipped to the
- * device and merged where they touch. Returns how many (at most max). */
-struct fr_area {
-    int64_t off, len;
-};
-size_t fr_probe_prefetch_areas(int64_t size, struct fr_area *out, size_t max);
-/* Free the libblkid probe fr_probe() keeps between calls. */
-void fr_probe_cleanup(void);

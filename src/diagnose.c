@@ -359,7 +359,7 @@ struct near_rule {
     const char *note;
 };
 
-#define TAG(name, member, note) {name, offsetof(struct fr_blockdev, member), note}
+#define TAG(name, member, note) {name, offsetof(struct fr_blockdev, probe.member), note}
 static const struct {
     enum fr_spec_kind kind;
     bool ignore_dashes;

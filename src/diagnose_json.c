@@ -11,9 +11,9 @@
 /* The JSON "probe" word; a vanished device is "no_node". */
 static const char *probe_word(const struct fr_blockdev *d)
 {
-    if (!d->probed)
+    if (!d->probe.done)
         return "not_probed";
-    switch (d->probe_rc) {
+    switch (d->probe.rc) {
     case FR_PROBE_OK: return "found";
     case FR_PROBE_NOTHING: return "nothing";
     case FR_PROBE_AMBIVALENT: return "ambivalent";
@@ -28,12 +28,12 @@ static const struct {
     const char *key;
     size_t off; /* in struct fr_blockdev */
 } blk_tags[] = {
-    {"type", offsetof(struct fr_blockdev, type)},
-    {"usage", offsetof(struct fr_blockdev, usage)},
-    {"uuid", offsetof(struct fr_blockdev, uuid)},
-    {"label", offsetof(struct fr_blockdev, label)},
-    {"partuuid", offsetof(struct fr_blockdev, partuuid)},
-    {"partlabel", offsetof(struct fr_blockdev, partlabel)},
+    {"type", offsetof(struct fr_blockdev, probe.type)},
+    {"usage", offsetof(struct fr_blockdev, probe.usage)},
+    {"uuid", offsetof(struct fr_blockdev, probe.uuid)},
+    {"label", offsetof(struct fr_blockdev, probe.label)},
+    {"partuuid", offsetof(struct fr_blockdev, probe.partuuid)},
+    {"partlabel", offsetof(struct fr_blockdev, probe.partlabel)},
 };
 
 static void json_str_or_null(struct fr_json *j, const char *key, const char *v)

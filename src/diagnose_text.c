@@ -226,17 +226,17 @@ int fr_diag_write_text(const struct fr_diag *f, FILE *out)
             say(out, "  partition %d of %s", d->partn, d->disk);
         if (d->removed)
             say(out, "  (removed)");
-        text_tag(out, "TYPE", d->type);
-        text_tag(out, "UUID", d->uuid);
-        text_tag(out, "LABEL", d->label);
-        text_tag(out, "PARTUUID", d->partuuid);
-        text_tag(out, "PARTLABEL", d->partlabel);
+        text_tag(out, "TYPE", d->probe.type);
+        text_tag(out, "UUID", d->probe.uuid);
+        text_tag(out, "LABEL", d->probe.label);
+        text_tag(out, "PARTUUID", d->probe.partuuid);
+        text_tag(out, "PARTLABEL", d->probe.partlabel);
         char why[128];
-        if (d->probed && d->probe_rc == FR_PROBE_NOTHING && !d->pttype[0])
+        if (d->probe.done && d->probe.rc == FR_PROBE_NOTHING && !d->probe.pttype[0])
             say(out, "  (nothing recognised on it)");
-        else if (d->probed && d->probe_rc == FR_PROBE_AMBIVALENT)
+        else if (d->probe.done && d->probe.rc == FR_PROBE_AMBIVALENT)
             say(out, "  (%s: no UUID is trusted)", fr_probe_describe(d, why, sizeof(why)));
-        else if (d->probed && d->probe_rc < 0)
+        else if (d->probe.done && d->probe.rc < 0)
             say(out, "  (%s)", fr_probe_describe(d, why, sizeof(why)));
         say(out, "\n");
     }

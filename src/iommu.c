@@ -1,6 +1,7 @@
 /* IOMMU detection: is there a virtio-iommu (ACPI VIOT, virtio device 0x17,
  * PCI 1af4:1057, device tree "virtio,pci-iommu"), and is its driver bound? */
 #include "iommu.h"
+#include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -144,26 +145,28 @@ static bool compatible_has(const char *buf, size_t len, const char *want)
     return false;
 }
 
-/* Reads a whole property into buf. Returns its length, or -1 when it is
- * missing, not a regular file (O_NONBLOCK: a FIFO in a fixture cannot hang
- * us), unreadable, or longer than size: a cut property is never parsed. */
+/* Reads a whole property into buf. Returns its length, or -errno when it
+ * is missing, unreadable, not a regular file (-EINVAL; O_NONBLOCK: a FIFO
+ * in a fixture cannot hang us) or longer than size (-EFBIG: a cut property
+ * is never parsed). */
 static ssize_t read_prop(int dfd, const char *prop, void *buf, size_t size)
 {
     struct stat st;
     size_t len = 0;
     ssize_t n = -1;
     char extra;
-    int fd;
+    int fd, err = EINVAL;
 
     fd = openat(dfd, prop, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return -1;
+        return -errno;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         do {
             n = read(fd, (char *)buf + len, size - len);
             if (n > 0)
                 len += (size_t)n;
         } while ((n > 0 && len < size) || (n < 0 && errno == EINTR));
+        err = n < 0 ? errno : EFBIG;
         if (n > 0) {
             /* Full buffer: only a property of exactly size bytes ends here. */
             do {
@@ -174,7 +177,7 @@ static ssize_t read_prop(int dfd, const char *prop, void *buf, size_t size)
         }
     }
     close(fd);
-    return n < 0 ? -1 : (ssize_t)len;
+    return n < 0 ? -err : (ssize_t)len;
 }
 
 static uint32_t be32_at(const unsigned char *p)

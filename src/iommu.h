@@ -19,8 +19,6 @@ struct fr_iommu {
 /* Device tree from <sys>/firmware/devicetree/base, falling back to
  * /proc/device-tree only when r->sys is the real /sys. */
 int fr_iommu_detect(const struct fr_roots *r, struct fr_iommu *out);
-/* The same with the fallback tree given (NULL: none); for tests. */
-int fr_iommu_detect_at(const struct fr_roots *r, const char *proc_dt, struct fr_iommu *out);
 /* Only what the wait needs: stops at the first evidence, cheapest first
  * (VIOT, virtio devices, PCI, device tree), and says whether a driver is
  * bound; the other evidence fields may stay false. The diagnosis uses the

@@ -1,7 +1,8 @@
-/* A small streaming JSON writer: the diagnosis is written as it is
- * collected, two-space indented, with every string escaped safely. */
+/* A small streaming JSON writer: each call writes its piece to the FILE at
+ * once (no document in memory), two-space indented, strings escaped safely. */
 #include "json.h"
-#include "utf8.h"
+#include "internal.h"
+#include "util.h"
 
 #include <errno.h>
 #include <string.h>

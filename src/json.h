@@ -1,6 +1,6 @@
-/* A small streaming JSON writer for the diagnosis: objects, arrays,
- * strings (escaped; invalid UTF-8 becomes U+FFFD, C1 controls \u0080..),
- * integers, booleans. */
+/* A small streaming JSON writer, through which diagnose.c renders the facts
+ * it has collected: objects, arrays, strings (escaped; invalid UTF-8 becomes
+ * U+FFFD, C1 controls \u0080..), integers, booleans. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,6 +33,3 @@ void fr_json_null(struct fr_json *j, const char *key);
  * than one top-level value, deeper than FR_JSON_MAX_DEPTH): the text written
  * is then not one valid document. -EIO when writing failed. */
 int fr_json_finish(struct fr_json *j);
-
-/* Writes s (len bytes) as a quoted JSON string. Pure apart from f. */
-void fr_json_write_string(FILE *f, const char *s, size_t len);

@@ -7,6 +7,7 @@
  * part of loading a module. libkmod does the same from kmod 31 on; Debian 12
  * ships kmod 30. */
 #include "kinsert.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -15,11 +15,6 @@ enum fr_kcomp {
  * file is missing (older kernel, CONFIG_MODULE_DECOMPRESS=n) or unknown. */
 enum fr_kcomp fr_kernel_compression(const char *sys);
 
-/* The compression of a module file, by its magic bytes (reads from the
- * start of fd, which is left at offset 0). FR_KCOMP_NONE for anything else,
- * an ELF object included. */
-enum fr_kcomp fr_file_compression(int fd);
-
 const char *fr_kcomp_name(enum fr_kcomp c);
 
 /* Insert the module at path with options when the kernel can take the file

@@ -1,7 +1,5 @@
-/* /dev/disk/by-* links named as udev's 60-persistent-storage.rules names
- * them. Written only below a /dev/disk directory fd (O_NOFOLLOW at every
- * step), atomically (temp link + rename), never over anything not a link. */
-#include <blkid/blkid.h>
+/* Writes the /dev/disk/by-* links only below a /dev/disk directory fd
+ * (O_NOFOLLOW at every step), atomically, never over anything not a link. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,186 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "linkname.h"
 #include "links.h"
 #include "log.h"
 #include "sysfs.h"
+#include "util.h"
 
 static const char *const categories[] = { "by-uuid", "by-label", "by-partuuid",
                                           "by-partlabel", "by-id", "by-path" };
 #define NCATEGORIES (sizeof categories / sizeof categories[0])
-
-int fr_encode_name(const char *in, char *out, size_t size)
-{
-    if (!in || !out || size == 0)
-        return -EINVAL;
-    /* Each byte becomes at most "\xNN"; libblkid reports a short buffer
-     * only as -1, so encode into room enough and measure. */
-    size_t need = strlen(in) * 4 + 8; /* libblkid wants slack at the end */
-    char *tmp = malloc(need);
-    if (!tmp)
-        return -ENOMEM;
-    int rc = 0;
-    if (blkid_encode_string(in, tmp, need) != 0)
-        rc = -EINVAL;
-    else if (strlen(tmp) + 1 > size)
-        rc = -ENAMETOOLONG;
-    else
-        memcpy(out, tmp, strlen(tmp) + 1);
-    free(tmp);
-    return rc;
-}
-
-static bool leaf_ok(const char *s)
-{
-    return s[0] && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 && !strchr(s, '/') &&
-           strlen(s) <= NAME_MAX;
-}
-
-static void add_name(struct fr_linkset *out, const char *cat, const char *leaf,
-                     const char *suffix)
-{
-    char full[NAME_MAX * 2];
-    if (out->n >= FR_LINKS_MAX)
-        return;
-    if ((size_t)snprintf(full, sizeof full, "%s%s", leaf, suffix) >= sizeof full || !leaf_ok(full))
-        return;
-    if ((size_t)snprintf(out->name[out->n], sizeof out->name[0], "%s/%s", cat, full) >=
-        sizeof out->name[0])
-        return;
-    out->n++;
-}
-
-static void add_encoded(struct fr_linkset *out, const char *cat, const char *raw)
-{
-    char enc[NAME_MAX + 1];
-    if (!raw[0] || fr_encode_name(raw, enc, sizeof enc) < 0)
-        return;
-    add_name(out, cat, enc, "");
-}
-
-/* A by-id or by-path name (NULL: unknown) of the device, else its disk's. */
-static const char *own_or_disk(const char *own, const char *disk)
-{
-    if (own && own[0])
-        return own;
-    return disk ? disk : "";
-}
-
-void fr_link_names(const struct fr_blockdev *d, const struct fr_blockdev *disk,
-                   struct fr_linkset *out)
-{
-    char suffix[32] = "";
-
-    out->n = 0;
-    if (d->partition)
-        snprintf(suffix, sizeof suffix, "-part%d", d->partn);
-
-    /* by-uuid/by-label only for these usages, and never from an ambivalent
-     * probe (blkid_do_safeprobe -2). */
-    if (d->probed && d->probe_rc == 0 &&
-        (strcmp(d->usage, "filesystem") == 0 || strcmp(d->usage, "crypto") == 0 ||
-         strcmp(d->usage, "other") == 0)) {
-        add_encoded(out, "by-uuid", d->uuid);
-        add_encoded(out, "by-label", d->label);
-    }
-    if (d->partition) {
-        add_encoded(out, "by-partuuid", d->partuuid);
-        /* udev: ID_PART_ENTRY_SCHEME=="gpt"; we only copy names from GPT. */
-        if (!disk || !disk->pttype[0] || strcmp(disk->pttype, "gpt") == 0)
-            add_encoded(out, "by-partlabel", d->partlabel);
-    }
-    /* by-id and by-path names are already in udev's form (see devices.c). */
-    const char *id = own_or_disk(d->id_name, disk ? disk->id_name : NULL);
-    const char *path = own_or_disk(d->path_name, disk ? disk->path_name : NULL);
-    if (id[0])
-        add_name(out, "by-id", id, suffix);
-    if (path[0])
-        add_name(out, "by-path", path, suffix);
-}
-
-int fr_link_target(const char *name, const char *devname, char *buf, size_t size)
-{
-    /* The link lives in /dev/disk/<dir of name>; climb to /dev. */
-    size_t len = 0;
-    int depth = 1; /* "disk" */
-    for (const char *c = name; *c; c++)
-        if (*c == '/')
-            depth++;
-    buf[0] = '\0';
-    for (int i = 0; i < depth; i++) {
-        if (len + 3 >= size)
-            return -ENAMETOOLONG;
-        memcpy(buf + len, "../", 4);
-        len += 3;
-    }
-    if (len + strlen(devname) + 1 > size)
-        return -ENAMETOOLONG;
-    memcpy(buf + len, devname, strlen(devname) + 1);
-    return 0;
-}
-
-/* ---- choosing one device per name ---- */
-
-struct claim {
-    const char *name; /* points into a linkset */
-    int idx;
-};
-
-struct claims {
-    struct claim *v;
-    struct fr_linkset *sets;
-    size_t n;
-};
-
-static const struct fr_blockdev *disk_of(const struct fr_devtab *t, const struct fr_blockdev *d)
-{
-    if (!d->partition)
-        return d;
-    int di = fr_devtab_find(t, d->disk);
-    return di >= 0 ? &t->v[di] : NULL;
-}
-
-static const struct fr_devtab *sort_tab;
-
-static int claim_cmp(const void *a, const void *b)
-{
-    const struct claim *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
-    return fr_blockdev_cmp(&sort_tab->v[x->idx], &sort_tab->v[y->idx]);
-}
-
-/* Every (name, device) pair of present devices, sorted by name and then by
- * preference, so the first of each run of equal names is the choice. */
-static int collect(const struct fr_devtab *t, struct claims *c)
-{
-    c->n = 0;
-    c->sets = calloc(t->n ? t->n : 1, sizeof *c->sets);
-    c->v = calloc(t->n * FR_LINKS_MAX + 1, sizeof *c->v);
-    if (!c->sets || !c->v) {
-        free(c->sets);
-        free(c->v);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        const struct fr_blockdev *d = &t->v[i];
-        if (d->removed)
-            continue;
-        fr_link_names(d, disk_of(t, d), &c->sets[i]);
-        for (size_t k = 0; k < c->sets[i].n; k++)
-            c->v[c->n++] = (struct claim){ c->sets[i].name[k], (int)i };
-    }
-    sort_tab = t;
-    qsort(c->v, c->n, sizeof *c->v, claim_cmp);
-    return 0;
-}
-
-static void claims_free(struct claims *c)
-{
-    free(c->v);
-    free(c->sets);
-}
 
 /* Conflicts and refusals repeat on every sync; say each one once. */
 static uint64_t said[256];
@@ -199,9 +26,7 @@ static size_t nsaid;
 
 static bool say_once(const char *what)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = what; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    uint64_t h = fr_hash(what);
     for (size_t i = 0; i < nsaid; i++)
         if (said[i] == h)
             return false;
@@ -210,7 +35,7 @@ static bool say_once(const char *what)
     return true;
 }
 
-static void warn_conflict(const struct fr_devtab *t, const struct claim *run, size_t n)
+static void warn_conflict(const struct fr_devtab *t, const struct fr_claim *run, size_t n)
 {
     char list[1024];
     size_t len = 0;
@@ -230,42 +55,6 @@ static void warn_conflict(const struct fr_devtab *t, const struct claim *run, si
                     run[0].name, n, list, t->v[run[0].idx].devname);
 }
 
-static int lookup(const struct fr_devtab *t, const char *name, int *ncand)
-{
-    struct claims c;
-    int found = -1, n = 0;
-
-    if (strncmp(name, "disk/", 5) == 0)
-        name += 5;
-    if (collect(t, &c) < 0)
-        return -1;
-    for (size_t i = 0; i < c.n; i++) {
-        if (strcmp(c.v[i].name, name) != 0)
-            continue;
-        if (found < 0)
-            found = c.v[i].idx;
-        n++;
-    }
-    claims_free(&c);
-    if (ncand)
-        *ncand = n;
-    return found;
-}
-
-int fr_links_lookup(const struct fr_devtab *t, const char *name)
-{
-    return lookup(t, name, NULL);
-}
-
-int fr_links_lookup_n(const struct fr_devtab *t, const char *name, int *ncand)
-{
-    return lookup(t, name, ncand);
-}
-
-/* ---- writing ---- */
-
-/* Open (creating) a directory below dirfd, refusing symlinks: a by-uuid
- * replaced by a link to elsewhere must not make us write there. */
 /* What the person at the shell should look at when a directory under
  * /dev cannot be used. */
 static const char *subdir_hint(int err)
@@ -273,7 +62,9 @@ static const char *subdir_hint(int err)
     return err == -ELOOP || err == -ENOTDIR ? " (a symlink or not a directory)" : "";
 }
 
-/* *made (may be NULL): the directory did not exist and this call made it. */
+/* Open (creating) a directory below dirfd, refusing symlinks: a by-uuid
+ * replaced by a link to elsewhere must not make us write there. *made (may
+ * be NULL): the directory did not exist and this call made it. */
 static int open_subdir(int dirfd, const char *name, bool create, bool *made)
 {
     bool m = false;
@@ -353,7 +144,7 @@ static int place_link(int dirfd, const char *name, const char *leaf, const char 
  * claims. Links we do not understand (udevd's wwn-, by-diskseq, ...) point
  * at present devices and stay. */
 static void remove_stale(const struct fr_devtab *t, int dirfd, const char *cat,
-                         const struct claims *c)
+                         const struct fr_claims *c)
 {
     int fd = dup(dirfd);
     if (fd < 0)
@@ -397,7 +188,7 @@ static void remove_stale(const struct fr_devtab *t, int dirfd, const char *cat,
 
 int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
 {
-    struct claims c;
+    struct fr_claims c;
     int devfd = -1, diskfd = -1, catfd[NCATEGORIES];
     int changed = 0, first_err = 0, rc;
     /* Directories this call made hold only what it put there: no stale
@@ -406,7 +197,7 @@ int fr_links_sync(const struct fr_devtab *t, const struct fr_roots *r)
 
     for (size_t i = 0; i < NCATEGORIES; i++)
         catfd[i] = -1;
-    rc = collect(t, &c);
+    rc = fr_claims_collect(t, &c);
     if (rc < 0)
         return rc;
 
@@ -497,6 +288,6 @@ out:
         close(diskfd);
     if (devfd >= 0)
         close(devfd);
-    claims_free(&c);
+    fr_claims_free(&c);
     return rc;
 }

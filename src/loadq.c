@@ -1,6 +1,7 @@
 /* Concurrent module loading: plans made here, insertions in forked workers
  * (see loadq.h for the rules). */
 #include "loadq.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 /* Modules one plan can insert: the modules of an alias, their
  * dependencies, softdeps. */
@@ -136,14 +138,8 @@ static struct mod *mod_get(struct fr_loadq *q, const char *name, bool add)
             return &q->mods[i];
     if (!add)
         return NULL;
-    if (q->nmods == q->capmods) {
-        size_t cap = q->capmods ? q->capmods * 2 : 32;
-        struct mod *v = realloc(q->mods, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        q->mods = v;
-        q->capmods = cap;
-    }
+    if (fr_grow(&q->mods, &q->capmods, q->nmods, sizeof(*q->mods), 32) < 0)
+        return NULL;
     char *dup = strdup(name);
     if (!dup)
         return NULL;
@@ -357,14 +353,8 @@ int fr_loadq_submit(struct fr_loadq *q, const char *alias, int prio)
 {
     if (!q || !alias || !alias[0])
         return -EINVAL;
-    if (q->nqueue == q->capqueue) {
-        size_t cap = q->capqueue ? q->capqueue * 2 : 64;
-        struct item *v = realloc(q->queue, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        q->queue = v;
-        q->capqueue = cap;
-    }
+    if (fr_grow(&q->queue, &q->capqueue, q->nqueue, sizeof(*q->queue), 64) < 0)
+        return -ENOMEM;
     char *dup = strdup(alias);
     if (!dup)
         return -ENOMEM;

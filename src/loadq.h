@@ -69,8 +69,3 @@ unsigned fr_loadq_running(const struct fr_loadq *q);
 size_t fr_loadq_queued(const struct fr_loadq *q);
 /* Drop the jobs not started yet (root found). Returns how many. */
 size_t fr_loadq_drop_queued(struct fr_loadq *q);
-/* Block until nothing runs or deadline (CLOCK_MONOTONIC seconds, 0: none).
- * Returns modules inserted meanwhile. For tests and the dry run. */
-int fr_loadq_wait(struct fr_loadq *q, double deadline);
-/* Highest number of workers that ran at once. */
-unsigned fr_loadq_peak(const struct fr_loadq *q);

@@ -1,7 +1,7 @@
 /* Logging: every message goes to stderr ("findroot: msg") and, when enabled,
  * to /dev/kmsg ("<prio>findroot: msg") so it survives into dmesg. */
 #include "log.h"
-#include "utf8.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>

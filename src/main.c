@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,6 @@ enum {
     OPT_DRY_RUN,
     OPT_RESCAN_GRACE,
     OPT_UEVENT_SOCKET,
-    OPT_JSON,
 };
 
 struct args {
@@ -52,7 +52,8 @@ struct args {
     double timeout;      /* -1: from the kernel command line */
     double rescan_grace;
     int verbosity;
-    bool no_modules, no_rescan, no_links, dry_run, json;
+    int no_modules, no_rescan, no_links, dry_run, json; /* getopt_long flags */
+    bool done;           /* --help or --version answered */
     const char *test_socket;
 };
 
@@ -106,7 +107,10 @@ static void bad_option(int c, int argc, char **argv)
 {
     /* musl leaves optind past argc when a value is missing at the end */
     const char *arg = optind > 0 && optind <= argc && argv[optind - 1] ? argv[optind - 1] : "";
-    char shortopt[3] = {'-', optopt > 0 && optopt < 0x80 ? (char)optopt : '?', '\0'};
+    /* optopt is a short option's letter, or a long option's val (1 for
+     * the flags getopt_long sets, OPT_* for the others). */
+    bool letter = optopt > ' ' && optopt < 0x7f;
+    char shortopt[3] = {'-', letter ? (char)optopt : '?', '\0'};
 
     if (arg[0] != '-')
         arg = shortopt;
@@ -114,7 +118,7 @@ static void bad_option(int c, int argc, char **argv)
     if (c == ':') {
         log_error("option '%.*s' needs a value; try 'findroot --help'",
                   (int)strcspn(arg, "="), arg);
-    } else if (optopt > 0 && optopt < 0x80 && !strchr("tvqhV", optopt)) {
+    } else if (letter && !strchr("tvqhV", optopt)) {
         log_error("unknown option '-%c'; try 'findroot --help'", optopt);
     } else {
         /* Unknown, ambiguous ("--no"), or given a value it does not take. */
@@ -123,48 +127,75 @@ static void bad_option(int c, int argc, char **argv)
     }
 }
 
-/* Returns -1 to go on, else an exit code. */
+/* The options that set a root path: --sysfs=DIR sets roots->sys, ... */
+static const struct {
+    int opt;
+    size_t off, size;
+} root_opts[] = {
+#define ROOT_OPT(o, f) {o, offsetof(struct fr_roots, f), sizeof(((struct fr_roots *)0)->f)}
+    ROOT_OPT(OPT_SYSFS, sys),     ROOT_OPT(OPT_DEVFS, dev),       ROOT_OPT(OPT_CMDLINE, cmdline),
+    ROOT_OPT(OPT_MODULES_DIR, modules), ROOT_OPT(OPT_RELEASE, release),
+#undef ROOT_OPT
+};
+
+/* Sets the root path option c names; false when c is not one. */
+static bool root_option(int c, struct fr_roots *r, int *rc)
+{
+    for (size_t i = 0; i < sizeof(root_opts) / sizeof(root_opts[0]); i++) {
+        if (root_opts[i].opt != c)
+            continue;
+        *rc = fr_roots_set((char *)r + root_opts[i].off, root_opts[i].size, optarg);
+        if (*rc < 0)
+            log_error("path too long: %s", optarg);
+        return true;
+    }
+    return false;
+}
+
+/* Returns 0 or -EINVAL (a usage error, said). 0 with a->done set: --help
+ * or --version answered, exit at once with success. */
 static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
 {
-    static const struct option opts[] = {
+    /* The on/off options are set by getopt_long itself (flag, val). */
+    const struct option opts[] = {
         {"timeout", required_argument, NULL, 't'},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
-        {"json", no_argument, NULL, OPT_JSON},
+        {"json", no_argument, &a->json, 1},
         {"sysfs", required_argument, NULL, OPT_SYSFS},
         {"devfs", required_argument, NULL, OPT_DEVFS},
         {"cmdline", required_argument, NULL, OPT_CMDLINE},
         {"modules-dir", required_argument, NULL, OPT_MODULES_DIR},
         {"kernel-release", required_argument, NULL, OPT_RELEASE},
-        {"no-modules", no_argument, NULL, OPT_NO_MODULES},
-        {"no-rescan", no_argument, NULL, OPT_NO_RESCAN},
-        {"no-links", no_argument, NULL, OPT_NO_LINKS},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"no-modules", no_argument, &a->no_modules, 1},
+        {"no-rescan", no_argument, &a->no_rescan, 1},
+        {"no-links", no_argument, &a->no_links, 1},
+        {"dry-run", no_argument, &a->dry_run, 1},
         {"rescan-grace", required_argument, NULL, OPT_RESCAN_GRACE},
         {"uevent-socket", required_argument, NULL, OPT_UEVENT_SOCKET},
         {},
     };
-    int c;
-    char *field = NULL;
-    size_t fsize = 0;
+    int c, rc = 0;
 
     /* getopt's own messages are two lines (its complaint, then ours) and
      * carry argv[0]: the contract promises one "findroot: " line. */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:vqhV", opts, NULL)) != -1) {
         switch (c) {
+        case 0:
+            break; /* a flag, set */
         case 't':
             if (!parse_seconds(optarg, &a->timeout)) {
                 log_error("invalid timeout '%s': expected a number of seconds", optarg);
-                return EXIT_USAGE;
+                return -EINVAL;
             }
             break;
         case OPT_RESCAN_GRACE:
             if (!parse_seconds(optarg, &a->rescan_grace)) {
                 log_error("invalid rescan grace '%s': expected a number of seconds", optarg);
-                return EXIT_USAGE;
+                return -EINVAL;
             }
             break;
         case 'v':
@@ -175,53 +206,23 @@ static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
             break;
         case 'h':
             usage(stdout);
-            return EXIT_FOUND;
+            a->done = true;
+            return 0;
         case 'V':
             printf("findroot %s\n", FINDROOT_VERSION);
-            return EXIT_FOUND;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        case OPT_SYSFS:
-            field = r->sys, fsize = sizeof(r->sys);
-            break;
-        case OPT_DEVFS:
-            field = r->dev, fsize = sizeof(r->dev);
-            break;
-        case OPT_CMDLINE:
-            field = r->cmdline, fsize = sizeof(r->cmdline);
-            break;
-        case OPT_MODULES_DIR:
-            field = r->modules, fsize = sizeof(r->modules);
-            break;
-        case OPT_RELEASE:
-            field = r->release, fsize = sizeof(r->release);
-            break;
-        case OPT_NO_MODULES:
-            a->no_modules = true;
-            break;
-        case OPT_NO_RESCAN:
-            a->no_rescan = true;
-            break;
-        case OPT_NO_LINKS:
-            a->no_links = true;
-            break;
-        case OPT_DRY_RUN:
-            a->dry_run = true;
-            break;
+            a->done = true;
+            return 0;
         case OPT_UEVENT_SOCKET:
             a->test_socket = optarg;
             break;
         default:
-            bad_option(c, argc, argv);
-            return EXIT_USAGE;
-        }
-        if (field) {
-            if (fr_roots_set(field, fsize, optarg) < 0) {
-                log_error("path too long: %s", optarg);
-                return EXIT_USAGE;
+            if (root_option(c, r, &rc)) {
+                if (rc < 0)
+                    return -EINVAL;
+                break;
             }
-            field = NULL;
+            bad_option(c, argc, argv);
+            return -EINVAL;
         }
     }
 
@@ -233,13 +234,13 @@ static int parse_args(int argc, char **argv, struct args *a, struct fr_roots *r)
         a->spec = argv[optind++];
     if (optind < argc) {
         log_error("unexpected argument '%s'", argv[optind]);
-        return EXIT_USAGE;
+        return -EINVAL;
     }
     if (a->json && strcmp(a->command, "diagnose") != 0) {
         log_error("--json goes with diagnose");
-        return EXIT_USAGE;
+        return -EINVAL;
     }
-    return -1;
+    return 0;
 }
 
 static int read_cmdline(const struct fr_roots *r, struct fr_cmdline *c)
@@ -300,13 +301,13 @@ static int check_environment(const struct fr_roots *r)
     if (stat(r->sys, &st) < 0 || !S_ISDIR(st.st_mode) ||
         fr_path(p, sizeof(p), r->sys, "class") < 0 || stat(p, &st) < 0) {
         log_error("%s is not a mounted sysfs: mount -t sysfs sysfs %s", r->sys, r->sys);
-        return EXIT_ENV;
+        return -ENOENT;
     }
     if (stat(r->dev, &st) < 0 || !S_ISDIR(st.st_mode)) {
         log_error("%s is missing: mount -t devtmpfs devtmpfs %s", r->dev, r->dev);
-        return EXIT_ENV;
+        return -ENOENT;
     }
-    return -1;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -323,9 +324,10 @@ int main(int argc, char **argv)
 
     fr_log_init(FR_LOG_WARNING, NULL);
     fr_roots_init(&r);
-    ret = parse_args(argc, argv, &a, &r);
-    if (ret >= 0)
-        return ret;
+    if (parse_args(argc, argv, &a, &r) < 0)
+        return EXIT_USAGE;
+    if (a.done)
+        return EXIT_FOUND;
     fr_roots_finish(&r);
     read_cmdline(&r, &c);
 
@@ -351,9 +353,9 @@ int main(int argc, char **argv)
         }
     }
 
-    ret = check_environment(&r);
-    if (ret >= 0 && strcmp(a.command, "diagnose") != 0)
-        return ret;
+    /* diagnose goes on: saying what is missing is its job. */
+    if (check_environment(&r) < 0 && strcmp(a.command, "diagnose") != 0)
+        return EXIT_ENV;
 
     if (strcmp(a.command, "links") == 0) {
         ret = cmd_links(&r);

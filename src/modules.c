@@ -1,6 +1,7 @@
 /* Module loading through libkmod: modalias -> modules (blacklist honoured,
  * dependencies first), each alias tried once; lookups for the diagnosis. */
 #include "modules.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <libkmod.h>
@@ -15,6 +16,7 @@
 #include "kinsert.h"
 #include "loadq.h"
 #include "log.h"
+#include "util.h"
 
 /* Coldplug sees a few hundred aliases on a big machine; past this many we
  * stop remembering and simply ask libkmod again (cheap, and still right,
@@ -76,18 +78,9 @@ __attribute__((format(printf, 6, 0))) static void kmod_log(void *data, int prior
     fr_log(priority <= LOG_ERR ? FR_LOG_WARNING : FR_LOG_DEBUG, "libkmod: %s", msg);
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static size_t seen_slot(char **tab, size_t cap, const char *key)
 {
-    size_t i = (size_t)hash_str(key) & (cap - 1);
+    size_t i = (size_t)fr_hash(key) & (cap - 1);
 
     while (tab[i] && strcmp(tab[i], key) != 0)
         i = (i + 1) & (cap - 1);

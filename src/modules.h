@@ -18,14 +18,6 @@ int fr_modules_load(struct fr_modules *m, const char *alias);
 /* Names of modules matching alias, comma-separated, into buf. Returns count
  * (0: "no module in this initramfs matches"), or -errno. */
 int fr_modules_lookup(struct fr_modules *m, const char *alias, char *buf, size_t size);
-/* Number of modules inserted so far. */
-unsigned fr_modules_loaded(const struct fr_modules *m);
-
-/* As fr_modules_new(), but libkmod reads its configuration (blacklist,
- * options, softdeps) from config_paths (NULL-terminated) instead of the
- * system's modprobe.d directories. For tests and rescue use. */
-int fr_modules_new_with_config(const struct fr_roots *r, bool dry_run,
-                               const char *const *config_paths, struct fr_modules **out);
 
 /* Concurrent loading (loadq.h): from now on fr_modules_submit() queues
  * aliases for up to jobs worker processes. Returns 1 when on, 0 when

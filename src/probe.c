@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "internal.h"
 #include "log.h"
+#include "probe.h"
 #include "sysfs.h"
 
 static blkid_probe probe;
@@ -186,12 +188,12 @@ static struct fr_partlist *read_partitions(void)
 /* Partition p's PARTUUID and PARTLABEL from its disk's entries. */
 static void copy_entry(struct fr_blockdev *p, const struct fr_partlist *pl)
 {
-    p->partuuid[0] = p->partlabel[0] = '\0';
+    p->probe.partuuid[0] = p->probe.partlabel[0] = '\0';
     for (size_t k = 0; k < pl->n; k++) {
         if (pl->e[k].partno != p->partn)
             continue;
-        snprintf(p->partuuid, sizeof p->partuuid, "%s", pl->e[k].uuid);
-        snprintf(p->partlabel, sizeof p->partlabel, "%s", pl->e[k].name);
+        snprintf(p->probe.partuuid, sizeof p->probe.partuuid, "%s", pl->e[k].uuid);
+        snprintf(p->probe.partlabel, sizeof p->probe.partlabel, "%s", pl->e[k].name);
         break;
     }
 }
@@ -248,7 +250,7 @@ static void ambivalent_types(struct fr_blockdev *d)
 {
     size_t len = 0;
 
-    d->probe_types[0] = '\0';
+    d->probe.types[0] = '\0';
     blkid_reset_probe(probe);
     if (blkid_probe_enable_partitions(probe, 0) < 0 ||
         blkid_probe_set_superblocks_flags(probe, BLKID_SUBLKS_TYPE) < 0)
@@ -258,10 +260,10 @@ static void ambivalent_types(struct fr_blockdev *d)
         const char *v = NULL;
         if (blkid_probe_lookup_value(probe, "TYPE", &v, NULL) < 0 || !v || !v[0])
             continue;
-        int n = snprintf(d->probe_types + len, sizeof d->probe_types - len, "%s%s",
+        int n = snprintf(d->probe.types + len, sizeof d->probe.types - len, "%s%s",
                          len ? "," : "", v);
-        if (n < 0 || (size_t)n >= sizeof d->probe_types - len) {
-            d->probe_types[len] = '\0'; /* only whole names */
+        if (n < 0 || (size_t)n >= sizeof d->probe.types - len) {
+            d->probe.types[len] = '\0'; /* only whole names */
             break;
         }
         len += (size_t)n;
@@ -271,15 +273,15 @@ static void ambivalent_types(struct fr_blockdev *d)
 /* Records a failure to read the device: vanished or an error. */
 static enum fr_probe_result failed(struct fr_blockdev *d, int err, const char *what)
 {
-    d->probed = true;
-    d->probe_errno = -err;
+    d->probe.done = true;
+    d->probe.err = -err;
     free(d->parts); /* its partitions read the table again, if they can */
     d->parts = NULL;
-    d->probe_rc = err == -ENOENT || err == -ENXIO || err == -ENODEV ? FR_PROBE_GONE
+    d->probe.rc = err == -ENOENT || err == -ENXIO || err == -ENODEV ? FR_PROBE_GONE
                                                                     : FR_PROBE_ERROR;
     /* A device that went away between the event and now is normal. */
     log_debug_errno(err, "probe %s: %s", d->devname, what);
-    return d->probe_rc;
+    return d->probe.rc;
 }
 
 enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_roots *r)
@@ -290,9 +292,9 @@ enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_r
     if (idx >= t->n)
         return FR_PROBE_ERROR;
     d = &t->v[idx];
-    d->type[0] = d->usage[0] = d->uuid[0] = d->label[0] = '\0';
-    d->pttype[0] = d->ptuuid[0] = d->probe_types[0] = '\0';
-    d->probe_errno = 0;
+    d->probe.type[0] = d->probe.usage[0] = d->probe.uuid[0] = d->probe.label[0] = '\0';
+    d->probe.pttype[0] = d->probe.ptuuid[0] = d->probe.types[0] = '\0';
+    d->probe.err = 0;
     if (d->parts && !d->parts->fresh) {
         free(d->parts); /* from an earlier probe: read the table again */
         d->parts = NULL;
@@ -319,30 +321,30 @@ enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_r
 
     rc = blkid_do_safeprobe(probe);
     if (rc == 0) {
-        copy_value(probe, "TYPE", d->type, sizeof d->type);
-        copy_value(probe, "USAGE", d->usage, sizeof d->usage);
-        copy_value(probe, "PTTYPE", d->pttype, sizeof d->pttype);
-        copy_value(probe, "PTUUID", d->ptuuid, sizeof d->ptuuid);
-        copy_value(probe, "UUID", d->uuid, sizeof d->uuid);
-        copy_value(probe, "LABEL", d->label, sizeof d->label);
-        d->probe_rc = FR_PROBE_OK;
+        copy_value(probe, "TYPE", d->probe.type, sizeof d->probe.type);
+        copy_value(probe, "USAGE", d->probe.usage, sizeof d->probe.usage);
+        copy_value(probe, "PTTYPE", d->probe.pttype, sizeof d->probe.pttype);
+        copy_value(probe, "PTUUID", d->probe.ptuuid, sizeof d->probe.ptuuid);
+        copy_value(probe, "UUID", d->probe.uuid, sizeof d->probe.uuid);
+        copy_value(probe, "LABEL", d->probe.label, sizeof d->probe.label);
+        d->probe.rc = FR_PROBE_OK;
     } else if (rc == -2) {
         /* Several signatures: do not trust any UUID or label (udev makes no
          * by-uuid link either); libblkid keeps no values, so ask which. */
         ambivalent_types(d);
         log_debug("probe %s: ambivalent result (%s), ignoring its UUID and label", d->devname,
-                  d->probe_types);
-        d->probe_rc = FR_PROBE_AMBIVALENT;
+                  d->probe.types);
+        d->probe.rc = FR_PROBE_AMBIVALENT;
     } else if (rc == 1) {
         log_debug("probe %s: nothing found", d->devname);
-        d->probe_rc = FR_PROBE_NOTHING;
+        d->probe.rc = FR_PROBE_NOTHING;
     } else {
         close(fd);
         return failed(d, -EIO, "libblkid failed");
     }
-    d->probed = true;
+    d->probe.done = true;
 
-    if (!d->partition && d->pttype[0])
+    if (!d->partition && d->probe.pttype[0])
         disk_entries(t, d);
     if (d->parts)
         d->parts->fresh = false;
@@ -351,22 +353,22 @@ enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_r
     if (d->partition)
         partition_entry(t, idx, r);
     log_debug("probe %s: rc=%d type=%s usage=%s uuid=%s label=%s pttype=%s partuuid=%s", d->devname,
-              d->probe_rc, d->type, d->usage, d->uuid, d->label, d->pttype, t->v[idx].partuuid);
-    return d->probe_rc;
+              d->probe.rc, d->probe.type, d->probe.usage, d->probe.uuid, d->probe.label, d->probe.pttype, t->v[idx].probe.partuuid);
+    return d->probe.rc;
 }
 
 const char *fr_probe_describe(const struct fr_blockdev *d, char *buf, size_t size)
 {
-    const char *types = d->probe_types[0] ? d->probe_types : "unknown";
+    const char *types = d->probe.types[0] ? d->probe.types : "unknown";
     const char *last = strrchr(types, ',');
 
-    if (!d->probed) {
+    if (!d->probe.done) {
         snprintf(buf, size, "not probed");
         return buf;
     }
-    switch (d->probe_rc) {
+    switch (d->probe.rc) {
     case FR_PROBE_OK:
-        snprintf(buf, size, "%s", d->type[0] ? d->type : "found");
+        snprintf(buf, size, "%s", d->probe.type[0] ? d->probe.type : "found");
         break;
     case FR_PROBE_NOTHING:
         snprintf(buf, size, "nothing recognised on it");
@@ -380,10 +382,10 @@ const char *fr_probe_describe(const struct fr_blockdev *d, char *buf, size_t siz
             snprintf(buf, size, "ambivalent superblocks (%s)", types);
         break;
     case FR_PROBE_GONE:
-        snprintf(buf, size, "device vanished (%s)", strerror(d->probe_errno));
+        snprintf(buf, size, "device vanished (%s)", strerror(d->probe.err));
         break;
     default:
-        snprintf(buf, size, "cannot read it (%s)", strerror(d->probe_errno ? d->probe_errno : EIO));
+        snprintf(buf, size, "cannot read it (%s)", strerror(d->probe.err ? d->probe.err : EIO));
         break;
     }
     return buf;

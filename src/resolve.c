@@ -6,9 +6,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "links.h"
+#include "linkname.h"
 #include "log.h"
+#include "internal.h"
 #include "resolve.h"
+#include "util.h"
 
 /* Kind names for messages; spec.c has the same, but matching should not
  * depend on the parser being linked. */
@@ -56,32 +58,15 @@ static int dev_symlink_target(const struct fr_roots *r, const char *rel, char *o
             else
                 snprintf(joined, sizeof joined, "%s", tgt);
         }
-        /* Normalise "a/b/../../c" without touching the filesystem. */
-        char norm[PATH_MAX];
-        size_t len = 0;
-        char *save = NULL;
-        norm[0] = '\0';
-        for (char *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-            if (strcmp(c, ".") == 0)
-                continue;
-            if (strcmp(c, "..") == 0) {
-                if (len == 0)
-                    return -EXDEV;
-                while (len > 0 && norm[len - 1] != '/')
-                    len--;
-                if (len > 0)
-                    len--;
-                norm[len] = '\0';
-                continue;
-            }
-            int w = snprintf(norm + len, sizeof norm - len, "%s%s", len ? "/" : "", c);
-            if (w < 0 || (size_t)w >= sizeof norm - len)
-                return -ENAMETOOLONG;
-            len += (size_t)w;
-        }
-        if (!len)
+        /* Normalise "a/b/../../c" without touching the filesystem; the
+         * result is "/a/b", cur takes it without the first '/'. */
+        char norm[PATH_MAX + 1];
+        int rc = fr_path_normalize(norm, sizeof norm, 0, joined);
+        if (rc < 0)
+            return rc;
+        if (!norm[0])
             return -EXDEV;
-        memcpy(cur, norm, len + 1);
+        memcpy(cur, norm + 1, strlen(norm));
     }
     return -ELOOP;
 }
@@ -90,13 +75,13 @@ static bool matches(const struct fr_blockdev *d, const struct fr_spec *s, const 
 {
     switch (s->kind) {
     case FR_SPEC_UUID:
-        return d->probed && d->probe_rc == 0 && d->uuid[0] && strcasecmp(d->uuid, s->value) == 0;
+        return d->probe.done && d->probe.rc == 0 && d->probe.uuid[0] && strcasecmp(d->probe.uuid, s->value) == 0;
     case FR_SPEC_LABEL:
-        return d->probed && d->probe_rc == 0 && d->label[0] && strcmp(d->label, s->value) == 0;
+        return d->probe.done && d->probe.rc == 0 && d->probe.label[0] && strcmp(d->probe.label, s->value) == 0;
     case FR_SPEC_PARTUUID:
-        return d->partition && d->partuuid[0] && strcasecmp(d->partuuid, s->value) == 0;
+        return d->partition && d->probe.partuuid[0] && strcasecmp(d->probe.partuuid, s->value) == 0;
     case FR_SPEC_PARTLABEL:
-        return d->partition && d->partlabel[0] && strcmp(d->partlabel, s->value) == 0;
+        return d->partition && d->probe.partlabel[0] && strcmp(d->probe.partlabel, s->value) == 0;
     case FR_SPEC_PATH:
         return strcmp(d->devname, s->value) == 0 || (devname && strcmp(d->devname, devname) == 0);
     case FR_SPEC_DEVNUM:
@@ -115,7 +100,7 @@ static int apply_partnroff(const struct fr_devtab *t, int idx, int off)
             q->partn == p->partn + off)
             return (int)i;
     }
-    return -1;
+    return -ENOENT;
 }
 
 int fr_resolve_roots(const struct fr_devtab *t, const struct fr_spec *s, const struct fr_roots *r,
@@ -123,18 +108,17 @@ int fr_resolve_roots(const struct fr_devtab *t, const struct fr_spec *s, const s
 {
     char devname[PATH_MAX];
     const char *alt = NULL;
-    int best = -1, n = 0;
+    int best = -ENOENT, n = 0;
 
     if (nmatch)
         *nmatch = 0;
 
     if (s->kind == FR_SPEC_PATH && strncmp(s->value, "disk/by-", 8) == 0) {
-        int cand = 0;
-        best = fr_links_lookup_n(t, s->value + 5, &cand);
-        if (best >= 0) {
+        int cand = 0, li = fr_links_lookup_n(t, s->value + 5, &cand);
+        if (li >= 0) {
             if (nmatch)
                 *nmatch = cand;
-            return best;
+            return li;
         }
     }
     /* A link or alias that already exists under /dev (udevd's, an

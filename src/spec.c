@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* Limits of the kernel's dev_t (MKDEV): 12-bit major, 20-bit minor. */
 #define DEV_MAJOR_MAX 0xfffu
 #define DEV_MINOR_MAX 0xfffffu
@@ -25,14 +27,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
         va_end(ap);
     }
     return -EINVAL;
-}
-
-static bool has_control(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return true;
-    return false;
 }
 
 static int copy_value(struct fr_spec *out, const char *what, const char *v, size_t n,
@@ -119,7 +113,7 @@ static int parse_path(struct fr_spec *out, const char *text, char *err, size_t e
 
     if (n == 0)
         return fail(err, errlen, "\"/dev/\" names no device");
-    if (has_control(rel))
+    if (fr_has_control(rel))
         return fail(err, errlen, "device path contains a control character");
     /* The path is joined to the devfs root: it must stay below it. */
     while (*p) {
@@ -260,7 +254,7 @@ int fr_spec_parse(const char *text, struct fr_spec *out, char *err, size_t errle
     }
     if (strlen(text) >= FR_SPEC_VALUE_MAX)
         return fail(err, errlen, "root spec is longer than %d bytes", FR_SPEC_VALUE_MAX - 1);
-    if (has_control(text))
+    if (fr_has_control(text))
         return fail(err, errlen, "root spec contains a control character");
     out->kind = FR_SPEC_DEVNUM;
     return parse_devnum(out, text, err, errlen);

@@ -12,17 +12,13 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 /* Copy a value, refusing rather than truncating: a cut DEVPATH or DEVNAME
  * would name a different device. */
 static int put(char *dst, size_t size, const char *v)
 {
-    size_t n = strlen(v);
-
-    if (n >= size)
-        return -EINVAL;
-    memcpy(dst, v, n + 1);
-    return 0;
+    return fr_copy(dst, size, v) < 0 ? -EINVAL : 0;
 }
 
 static int parse_num(const char *v, unsigned long long max, unsigned long long *out)
@@ -42,44 +38,17 @@ static int parse_num(const char *v, unsigned long long max, unsigned long long *
     return 0;
 }
 
-static bool has_control(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return true;
-    return false;
-}
-
 /* DEVPATH is joined to the sysfs root: no way up, no way sideways. */
 static bool devpath_ok(const char *p)
 {
     size_t n = strlen(p);
 
-    if (p[0] != '/' || has_control(p))
+    if (p[0] != '/' || fr_has_control(p))
         return false;
     if (strstr(p, "/../") || strstr(p, "/./"))
         return false;
     if ((n >= 3 && strcmp(p + n - 3, "/..") == 0) || (n >= 2 && strcmp(p + n - 2, "/.") == 0))
         return false;
-    return true;
-}
-
-/* DEVNAME is joined to the devfs root: relative, every component a name. */
-static bool devname_ok(const char *p)
-{
-    if (!*p || p[0] == '/' || has_control(p))
-        return false;
-    while (*p) {
-        const char *end = strchr(p, '/');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-            return false;
-        if (!end)
-            break;
-        p = end + 1;
-        if (!*p)
-            return false;
-    }
     return true;
 }
 
@@ -136,7 +105,7 @@ static int parse_field(struct fr_uevent *ev, const char *key, size_t klen, const
     case SEEN_DEVTYPE:
         return put(ev->devtype, sizeof(ev->devtype), v);
     case SEEN_DEVNAME:
-        return devname_ok(v) ? put(ev->devname, sizeof(ev->devname), v) : -EINVAL;
+        return fr_relpath_valid(v) ? put(ev->devname, sizeof(ev->devname), v) : -EINVAL;
     case SEEN_MODALIAS:
         return put(ev->modalias, sizeof(ev->modalias), v);
     case SEEN_DRIVER:
@@ -241,13 +210,10 @@ static int open_test_socket(struct fr_monitor *m, const char *path)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     struct stat st;
-    size_t n = strlen(path);
+    int rc = path[0] ? fr_copy(sa.sun_path, sizeof(sa.sun_path), path) : -EINVAL;
 
-    if (n == 0)
-        return -EINVAL;
-    if (n >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    memcpy(sa.sun_path, path, n + 1);
+    if (rc < 0)
+        return rc;
 
     /* A socket left by an earlier run would make bind() fail; anything
      * that is not a socket is not ours to remove. */
@@ -259,7 +225,7 @@ static int open_test_socket(struct fr_monitor *m, const char *path)
         return -errno;
     if (bind(m->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         return -errno;
-    memcpy(m->path, path, n + 1);
+    memcpy(m->path, sa.sun_path, sizeof(m->path));
     return 0;
 }
 

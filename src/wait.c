@@ -17,6 +17,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "sysfs.h"
+#include "util.h"
 #include "uevent.h"
 #include "wait.h"
 
@@ -125,16 +126,11 @@ static bool load_iommu(struct waiter *w)
     return false;
 }
 
-static bool valid_name(const char *name)
-{
-    return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
-}
-
 /* later: a whole disk may wait for the end of the current batch of uevents
  * (probe_pending()). */
 static void add_block(struct waiter *w, const char *name, bool later)
 {
-    if (!valid_name(name))
+    if (!fr_name_valid(name))
         return;
     int idx = fr_devices_refresh_one(w->t, w->r, name, !later);
     if (idx < 0 || !later)
@@ -223,8 +219,8 @@ static void scan_block(struct waiter *w)
         if (de->d_name[0] == '.')
             continue;
         int idx = fr_devtab_find(w->t, de->d_name);
-        if (idx < 0 || w->t->v[idx].removed || !w->t->v[idx].probed ||
-            w->t->v[idx].probe_rc < 0)
+        if (idx < 0 || w->t->v[idx].removed || !w->t->v[idx].probe.done ||
+            w->t->v[idx].probe.rc < 0)
             add_block(w, de->d_name, false);
     }
     closedir(d);

@@ -5,6 +5,7 @@
  * what a model of the rules says, the first-evidence search agrees with
  * the full one on whether an IOMMU is there, and nothing hangs. */
 #include "fuzz.h"
+#include "internal.h"
 #include "iommu.h"
 #include "log.h"
 #include "roots.h"

@@ -4,9 +4,10 @@
  * fr_json_finish() == 0 with one valid document, or in -EINVAL exactly when
  * the calls misused the writer (the model below says when). */
 #include "fuzz.h"
+#include "internal.h"
 #include "json.h"
 #include "jsoncheck.h"
-#include "utf8.h"
+#include "util.h"
 
 static void check_string(const uint8_t *data, size_t size)
 {

@@ -6,8 +6,8 @@
  * /dev/disk or /dev, whatever the labels, ids and node names. */
 #include "devices.h"
 #include "fuzz.h"
-#include "links.h"
-#include "utf8.h"
+#include "linkname.h"
+#include "util.h"
 
 static const char *const cats[] = {"by-uuid",      "by-label", "by-partuuid",
                                    "by-partlabel", "by-id",    "by-path"};
@@ -91,26 +91,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&disk, 0, sizeof(disk));
     char id[300], path[300];
     uint8_t flags = fuzz_byte(&in);
-    fuzz_str(&in, d.uuid, sizeof(d.uuid) - 1);
-    fuzz_str(&in, d.label, sizeof(d.label) - 1);
-    fuzz_str(&in, d.partuuid, sizeof(d.partuuid) - 1);
-    fuzz_str(&in, d.partlabel, sizeof(d.partlabel) - 1);
+    fuzz_str(&in, d.probe.uuid, sizeof(d.probe.uuid) - 1);
+    fuzz_str(&in, d.probe.label, sizeof(d.probe.label) - 1);
+    fuzz_str(&in, d.probe.partuuid, sizeof(d.probe.partuuid) - 1);
+    fuzz_str(&in, d.probe.partlabel, sizeof(d.probe.partlabel) - 1);
     fuzz_str(&in, id, sizeof(id) - 1);
     fuzz_str(&in, path, sizeof(path) - 1);
     fuzz_str(&in, d.devname, sizeof(d.devname) - 1);
-    d.probed = true;
-    d.probe_rc = flags & 1 ? FR_PROBE_OK : FR_PROBE_AMBIVALENT;
-    snprintf(d.usage, sizeof(d.usage), "%s", flags & 2 ? "filesystem" : "raid");
+    d.probe.done = true;
+    d.probe.rc = flags & 1 ? FR_PROBE_OK : FR_PROBE_AMBIVALENT;
+    snprintf(d.probe.usage, sizeof(d.probe.usage), "%s", flags & 2 ? "filesystem" : "raid");
     d.partition = flags & 4;
     d.partn = (int)(signed char)fuzz_byte(&in);
     d.id_name = flags & 8 ? id : NULL;
     d.path_name = flags & 16 ? path : NULL;
     disk.id_name = id;
     disk.path_name = path;
-    snprintf(disk.pttype, sizeof(disk.pttype), "%s", flags & 32 ? "gpt" : "dos");
+    snprintf(disk.probe.pttype, sizeof(disk.probe.pttype), "%s", flags & 32 ? "gpt" : "dos");
 
-    check_encode(d.label);
-    check_encode(d.uuid);
+    check_encode(d.probe.label);
+    check_encode(d.probe.uuid);
 
     fr_link_names(&d, &disk, &set);
     FUZZ_CHECK(set.n <= FR_LINKS_MAX);
@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(leaf[0] && strcmp(leaf, ".") && strcmp(leaf, "..") && strlen(leaf) <= NAME_MAX);
         /* by-uuid/by-label never from an ambivalent probe */
         if (!strncmp(name, "by-uuid/", 8) || !strncmp(name, "by-label/", 9))
-            FUZZ_CHECK(d.probe_rc == FR_PROBE_OK);
+            FUZZ_CHECK(d.probe.rc == FR_PROBE_OK);
 
         char target[PATH_MAX], joined[PATH_MAX * 2], norm[PATH_MAX], want[PATH_MAX];
         if (fr_link_target(name, d.devname, target, sizeof(target)) < 0)

@@ -5,7 +5,7 @@
  * when cut; never cut when size >= 4 * len + 1). */
 #include "fuzz.h"
 #include "log.h"
-#include "utf8.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

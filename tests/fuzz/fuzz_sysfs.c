@@ -112,7 +112,7 @@ static void check_id(const char *kname, const uint8_t *serial, size_t sn, const 
     if (d.id_name) {
         const char *s = d.id_name;
         FUZZ_CHECK(s[0] && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, ".."));
-        /* Longer than NAME_MAX: links.c drops it (add_name), nothing else. */
+        /* Longer than NAME_MAX: linkname.c drops it (add_name), nothing else. */
         for (const unsigned char *c = (const unsigned char *)s; *c; c++)
             FUZZ_CHECK(*c > 0x20 && *c != 0x7f); /* no control byte, no blank */
     }

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "util.h"
 
 struct jc {
     const unsigned char *s;

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "devices.h"
+#include "internal.h"
 #include "diagnose.h"
 #include "links.h"
 #include "log.h"
@@ -117,7 +118,7 @@ static void test_refused_once(void)
         warnings++;
     CHECK_INT(warnings, 1);
     CHECK(strstr(buf, "<4>findroot: block device evil") != NULL);
-    CHECK_INT(fr_devtab_find(&t, "evil"), -1);
+    CHECK_INT(fr_devtab_find(&t, "evil"), -ENOENT);
     fr_devtab_free(&t);
 }
 
@@ -171,54 +172,54 @@ static void test_probe(void)
         if (tab.v[i].partition)
             fr_probe(&tab, i, &roots);
     d = dev("vda1");
-    CHECK_STR(d->partuuid, "aaaaaaaa-0000-4000-8000-000000000001");
-    CHECK_STR(d->partlabel, "my root");
+    CHECK_STR(d->probe.partuuid, "aaaaaaaa-0000-4000-8000-000000000001");
+    CHECK_STR(d->probe.partlabel, "my root");
     for (size_t i = 0; i < tab.n; i++)
         if (!tab.v[i].partition)
             fr_probe(&tab, i, &roots);
 
     d = dev("vda");
-    CHECK_INT(d->probe_rc, 0);
-    CHECK_STR(d->pttype, "gpt");
-    CHECK_STR(d->ptuuid, "12345678-1234-4321-8765-123456789abc");
+    CHECK_INT(d->probe.rc, 0);
+    CHECK_STR(d->probe.pttype, "gpt");
+    CHECK_STR(d->probe.ptuuid, "12345678-1234-4321-8765-123456789abc");
     d = dev("vda1");
-    CHECK_INT(d->probe_rc, 0);
-    CHECK_STR(d->type, "ext4");
-    CHECK_STR(d->usage, "filesystem");
-    CHECK_STR(d->uuid, "11111111-2222-3333-4444-555555555555");
-    CHECK_STR(d->label, "root fs/\xc3\xa9");
+    CHECK_INT(d->probe.rc, 0);
+    CHECK_STR(d->probe.type, "ext4");
+    CHECK_STR(d->probe.usage, "filesystem");
+    CHECK_STR(d->probe.uuid, "11111111-2222-3333-4444-555555555555");
+    CHECK_STR(d->probe.label, "root fs/\xc3\xa9");
     d = dev("vda2");
-    CHECK_STR(d->type, "vfat");
-    CHECK_STR(d->uuid, "1234-ABCD");
-    CHECK_STR(d->label, "EFI");
-    CHECK_STR(d->partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
-    CHECK_STR(d->partlabel, "data/x \xc3\xa9");
+    CHECK_STR(d->probe.type, "vfat");
+    CHECK_STR(d->probe.uuid, "1234-ABCD");
+    CHECK_STR(d->probe.label, "EFI");
+    CHECK_STR(d->probe.partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
+    CHECK_STR(d->probe.partlabel, "data/x \xc3\xa9");
     d = dev("vdd");
-    CHECK_INT(d->probe_rc, FR_PROBE_AMBIVALENT); /* vfat + ext4 */
-    CHECK_STR(d->uuid, "");
-    CHECK_STR(d->type, "");
-    CHECK_INT(d->probe_errno, 0);
-    CHECK_STR(d->probe_types, "vfat,ext4");
+    CHECK_INT(d->probe.rc, FR_PROBE_AMBIVALENT); /* vfat + ext4 */
+    CHECK_STR(d->probe.uuid, "");
+    CHECK_STR(d->probe.type, "");
+    CHECK_INT(d->probe.err, 0);
+    CHECK_STR(d->probe.types, "vfat,ext4");
     CHECK_STR(fr_probe_describe(d, why, sizeof why), "ambivalent superblocks (vfat and ext4)");
     d = dev("sdb");
-    CHECK_INT(d->probe_rc, FR_PROBE_NOTHING); /* nothing on it */
+    CHECK_INT(d->probe.rc, FR_PROBE_NOTHING); /* nothing on it */
     CHECK_STR(fr_probe_describe(d, why, sizeof why), "nothing recognised on it");
     d = dev("fr0");
     /* In sysfs, no device behind it: the node fr_devtab_add() made (as
      * root) gives ENXIO, or there is none (unprivileged). */
-    CHECK_INT(d->probe_rc, FR_PROBE_GONE);
-    CHECK(d->probe_errno == ENXIO || d->probe_errno == ENOENT);
-    CHECK_STR(d->probe_types, "");
+    CHECK_INT(d->probe.rc, FR_PROBE_GONE);
+    CHECK(d->probe.err == ENXIO || d->probe.err == ENOENT);
+    CHECK_STR(d->probe.types, "");
     CHECK(strncmp(fr_probe_describe(d, why, sizeof why), "device vanished (", 17) == 0);
-    CHECK(d->probe_rc < 0); /* wait.c probes it again on the next sweep */
+    CHECK(d->probe.rc < 0); /* wait.c probes it again on the next sweep */
     /* vdc's garbled superblock: whatever libblkid makes of it, no crash. */
-    CHECK(dev("vdc")->probed);
+    CHECK(dev("vdc")->probe.done);
 
     /* A partition added after its disk was probed still gets its entry. */
     int i = fr_devtab_find(&tab, "vda2");
-    tab.v[i].partuuid[0] = tab.v[i].partlabel[0] = '\0';
+    tab.v[i].probe.partuuid[0] = tab.v[i].probe.partlabel[0] = '\0';
     fr_probe(&tab, (size_t)i, &roots);
-    CHECK_STR(tab.v[i].partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
+    CHECK_STR(tab.v[i].probe.partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
 }
 
 /* Each disk's table is read once and kept with the disk: its partitions
@@ -236,38 +237,38 @@ static void test_partition_entries(void)
         return;
     CHECK_INT(run(sfdisk, roots.dev, other), 0);
     fr_probe(&tab, (size_t)p1, &roots);
-    CHECK_STR(tab.v[p1].partuuid, uuid1); /* the entries the disk's probe read */
+    CHECK_STR(tab.v[p1].probe.partuuid, uuid1); /* the entries the disk's probe read */
     CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_OK); /* reads it again */
-    CHECK_STR(tab.v[p1].partuuid, other);
-    CHECK_STR(tab.v[p2].partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
+    CHECK_STR(tab.v[p1].probe.partuuid, other);
+    CHECK_STR(tab.v[p2].probe.partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
 
     /* A change event for the disk: the first partition probed before it
      * reads the table, and the disk's probe keeps what it read. */
     CHECK_INT(run(sfdisk, roots.dev, uuid1), 0);
     CHECK_INT(fr_devtab_add(&tab, &roots, "vda"), disk);
     fr_probe(&tab, (size_t)p1, &roots);
-    CHECK_STR(tab.v[p1].partuuid, uuid1);
-    tab.v[p2].partlabel[0] = '\0';
+    CHECK_STR(tab.v[p1].probe.partuuid, uuid1);
+    tab.v[p2].probe.partlabel[0] = '\0';
     CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_OK);
-    CHECK_STR(tab.v[disk].pttype, "gpt");
-    CHECK_STR(tab.v[p2].partlabel, "data/x \xc3\xa9");
+    CHECK_STR(tab.v[disk].probe.pttype, "gpt");
+    CHECK_STR(tab.v[p2].probe.partlabel, "data/x \xc3\xa9");
 
     /* The disk unreadable or removed: its partitions keep what they have. */
     CHECK_INT(run("mv '%s/vda' '%s/vda.away'", roots.dev, roots.dev), 0);
     CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_GONE);
     CHECK_INT(fr_probe(&tab, (size_t)p1, &roots), FR_PROBE_OK);
-    CHECK_STR(tab.v[p1].partuuid, uuid1);
-    CHECK_STR(tab.v[p1].partlabel, "my root");
+    CHECK_STR(tab.v[p1].probe.partuuid, uuid1);
+    CHECK_STR(tab.v[p1].probe.partlabel, "my root");
     CHECK_INT(run("mv '%s/vda.away' '%s/vda'", roots.dev, roots.dev), 0);
     fr_devtab_remove(&tab, "vda");
-    tab.v[p1].partlabel[0] = '\0';
+    tab.v[p1].probe.partlabel[0] = '\0';
     fr_probe(&tab, (size_t)p1, &roots);
-    CHECK_STR(tab.v[p1].partlabel, "");
+    CHECK_STR(tab.v[p1].probe.partlabel, "");
     CHECK_INT(fr_devtab_add(&tab, &roots, "vda"), disk);
     fr_probe(&tab, (size_t)p1, &roots);
-    CHECK_STR(tab.v[p1].partlabel, "my root");
+    CHECK_STR(tab.v[p1].probe.partlabel, "my root");
     CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_OK);
-    CHECK_STR(tab.v[disk].ptuuid, "12345678-1234-4321-8765-123456789abc");
+    CHECK_STR(tab.v[disk].probe.ptuuid, "12345678-1234-4321-8765-123456789abc");
 }
 
 /* The name index on a table of many devices, growing past its first size,
@@ -295,8 +296,8 @@ static void test_index(void)
         int k = fr_devtab_find(&t, name);
         CHECK(k >= 0 && t.v[k].minor == (unsigned)i && strcmp(t.v[k].name, name) == 0);
     }
-    CHECK_INT(fr_devtab_find(&t, "ram200"), -1);
-    CHECK_INT(fr_devtab_find(&t, ""), -1);
+    CHECK_INT(fr_devtab_find(&t, "ram200"), -ENOENT);
+    CHECK_INT(fr_devtab_find(&t, ""), -ENOENT);
     CHECK_INT(fr_devtab_scan(&t, &r), n); /* a rescan adds nothing */
     CHECK_INT(t.n, n);
 
@@ -345,19 +346,19 @@ static void test_probe_vanished(void)
         return;
     CHECK_INT(run("mv '%s/vdb' '%s/vdb.away'", roots.dev, roots.dev), 0);
     CHECK_INT(fr_probe(&tab, (size_t)i, &roots), FR_PROBE_GONE);
-    CHECK_INT(tab.v[i].probe_errno, ENOENT);
-    CHECK_STR(tab.v[i].uuid, ""); /* nothing stale kept */
+    CHECK_INT(tab.v[i].probe.err, ENOENT);
+    CHECK_STR(tab.v[i].probe.uuid, ""); /* nothing stale kept */
     CHECK_STR(fr_probe_describe(&tab.v[i], why, sizeof why),
               "device vanished (No such file or directory)");
     /* A directory where the node should be: an error, not "vanished". */
     CHECK_INT(run("mkdir '%s/vdb'%s", roots.dev, ""), 0);
     CHECK_INT(fr_probe(&tab, (size_t)i, &roots), FR_PROBE_ERROR);
-    CHECK(tab.v[i].probe_errno > 0);
+    CHECK(tab.v[i].probe.err > 0);
     CHECK(strncmp(fr_probe_describe(&tab.v[i], why, sizeof why), "cannot read it (", 16) == 0);
     CHECK_INT(run("cd '%s' && rmdir vdb && mv vdb.away vdb%s", roots.dev, ""), 0);
     CHECK_INT(fr_probe(&tab, (size_t)i, &roots), FR_PROBE_OK);
-    CHECK_INT(tab.v[i].probe_errno, 0);
-    CHECK_STR(tab.v[i].uuid, "11111111-2222-3333-4444-555555555555");
+    CHECK_INT(tab.v[i].probe.err, 0);
+    CHECK_STR(tab.v[i].probe.uuid, "11111111-2222-3333-4444-555555555555");
     CHECK_INT(fr_probe(&tab, tab.n, &roots), FR_PROBE_ERROR); /* no such index */
 
     /* The diagnosis tells the two apart. */

@@ -316,8 +316,8 @@ static struct fr_blockdev *add_dev(struct fr_devtab *t, const char *name, unsign
     snprintf(d->disk, sizeof(d->disk), "vda");
     d->major = 252;
     d->minor = minor;
-    d->probed = true;
-    d->probe_rc = 0;
+    d->probe.done = true;
+    d->probe.rc = 0;
     return d;
 }
 
@@ -329,17 +329,17 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
     int ret;
 
     d = add_dev(&t, "vda", 0);
-    snprintf(d->pttype, sizeof(d->pttype), "gpt");
-    d->probe_rc = 1;
+    snprintf(d->probe.pttype, sizeof(d->probe.pttype), "gpt");
+    d->probe.rc = 1;
     d = add_dev(&t, "vda1", 1);
     d->partition = true;
     d->partn = 1;
-    snprintf(d->type, sizeof(d->type), "ext4");
-    snprintf(d->usage, sizeof(d->usage), "filesystem");
-    snprintf(d->uuid, sizeof(d->uuid), "0a1b2c3d-1111-2222-3333-444455556666");
-    snprintf(d->label, sizeof(d->label), "Root ");
-    snprintf(d->partuuid, sizeof(d->partuuid), "9e1f0c2a-01");
-    snprintf(d->partlabel, sizeof(d->partlabel), "rootfs");
+    snprintf(d->probe.type, sizeof(d->probe.type), "ext4");
+    snprintf(d->probe.usage, sizeof(d->probe.usage), "filesystem");
+    snprintf(d->probe.uuid, sizeof(d->probe.uuid), "0a1b2c3d-1111-2222-3333-444455556666");
+    snprintf(d->probe.label, sizeof(d->probe.label), "Root ");
+    snprintf(d->probe.partuuid, sizeof(d->probe.partuuid), "9e1f0c2a-01");
+    snprintf(d->probe.partlabel, sizeof(d->probe.partlabel), "rootfs");
 
     s = diag(r, "UUID=0a1b2c3d-1111-2222-3333-444455556666", m, &t, false, &ret);
     CHECK_INT(ret, 0);
@@ -376,7 +376,7 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
     free(s);
 
     /* Hostile label text stays one valid JSON string. */
-    snprintf(t.v[1].label, sizeof(t.v[1].label), "a\"b\\c\nd\x01\xff");
+    snprintf(t.v[1].probe.label, sizeof(t.v[1].probe.label), "a\"b\\c\nd\x01\xff");
     s = diag(r, "LABEL=nothing", m, &t, true, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "\"label\": \"a\\\"b\\\\c\\nd\\u0001\\ufffd\"") != NULL);
@@ -390,7 +390,7 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
     /* The plain report escapes control bytes as log lines do (\xHH), keeps
      * UTF-8, and stays one line per fact: in the label, the spec (root
      * wanted, no match, advice) and the near miss. */
-    snprintf(t.v[1].label, sizeof(t.v[1].label), "a\nb\x7f\x1b[31m \xc3\xa9");
+    snprintf(t.v[1].probe.label, sizeof(t.v[1].probe.label), "a\nb\x7f\x1b[31m \xc3\xa9");
     s = diag(r, "LABEL=A\nB\x7f\x1b[31m \xc3\xa9", m, &t, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "  root wanted:  LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9\n") != NULL);
@@ -423,7 +423,7 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
     }
     free(s);
     /* JSON escapes on its own: the document stays valid, the text intact. */
-    snprintf(t.v[1].label, sizeof(t.v[1].label), "a\nb\x7f\x1b[31m \xc3\xa9");
+    snprintf(t.v[1].probe.label, sizeof(t.v[1].probe.label), "a\nb\x7f\x1b[31m \xc3\xa9");
     s = diag(r, "LABEL=A\nB\x7f\x1b[31m \xc3\xa9", m, &t, true, &ret);
     CHECK_INT(ret, 0);
     check_json_valid(s, "assert d[\"root\"][\"spec\"]==\"LABEL=A\\nB\\x7f\\x1b[31m \\xe9\"; "

@@ -16,6 +16,7 @@
 #include "check.h"
 #include "devices.h"
 #include "diagnose.h"
+#include "internal.h"
 #include "iommu.h"
 #include "log.h"
 #include "roots.h"

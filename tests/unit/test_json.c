@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "internal.h"
 #include "json.h"
 
 /* Escape s (len bytes) and return the quoted result (caller frees). */

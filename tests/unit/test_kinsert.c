@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "internal.h"
 #include "kinsert.h"
 #include "roots.h"
 

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "internal.h"
+#include "linkname.h"
 #include "links.h"
 #include "log.h"
 
@@ -52,7 +54,7 @@ static struct fr_blockdev mkdev(const char *name, unsigned maj, unsigned min, in
     d.minor = min;
     d.partn = partn;
     d.partition = partn > 0;
-    d.probed = true;
+    d.probe.done = true;
     return d;
 }
 
@@ -70,7 +72,7 @@ static void test_names(void)
     struct fr_blockdev disk = mkdev("vda", 252, 0, 0);
     struct fr_blockdev p1 = mkdev("vda1", 252, 1, 1);
 
-    snprintf(disk.pttype, sizeof disk.pttype, "gpt");
+    snprintf(disk.probe.pttype, sizeof disk.probe.pttype, "gpt");
     disk.id_name = (char *)"virtio-SER1"; /* the table would own copies */
     disk.path_name = (char *)"pci-0000:00:02.0";
     fr_link_names(&disk, &disk, &s);
@@ -79,11 +81,11 @@ static void test_names(void)
     CHECK(has(&s, "by-path/pci-0000:00:02.0"));
 
     snprintf(p1.disk, sizeof p1.disk, "vda");
-    snprintf(p1.usage, sizeof p1.usage, "filesystem");
-    snprintf(p1.uuid, sizeof p1.uuid, "1234-ABCD");
-    snprintf(p1.label, sizeof p1.label, "my root/x");
-    snprintf(p1.partuuid, sizeof p1.partuuid, "aaaaaaaa-01");
-    snprintf(p1.partlabel, sizeof p1.partlabel, "EFI system");
+    snprintf(p1.probe.usage, sizeof p1.probe.usage, "filesystem");
+    snprintf(p1.probe.uuid, sizeof p1.probe.uuid, "1234-ABCD");
+    snprintf(p1.probe.label, sizeof p1.probe.label, "my root/x");
+    snprintf(p1.probe.partuuid, sizeof p1.probe.partuuid, "aaaaaaaa-01");
+    snprintf(p1.probe.partlabel, sizeof p1.probe.partlabel, "EFI system");
     fr_link_names(&p1, &disk, &s);
     CHECK_INT(s.n, 6);
     CHECK(has(&s, "by-uuid/1234-ABCD"));
@@ -94,28 +96,28 @@ static void test_names(void)
     CHECK(has(&s, "by-path/pci-0000:00:02.0-part1"));
 
     /* PARTLABEL only from GPT disks. */
-    snprintf(disk.pttype, sizeof disk.pttype, "dos");
+    snprintf(disk.probe.pttype, sizeof disk.probe.pttype, "dos");
     fr_link_names(&p1, &disk, &s);
     CHECK(!has(&s, "by-partlabel/EFI\\x20system"));
-    snprintf(disk.pttype, sizeof disk.pttype, "gpt");
+    snprintf(disk.probe.pttype, sizeof disk.probe.pttype, "gpt");
 
     /* No by-uuid/by-label for raid members, nor from ambivalent probes. */
-    snprintf(p1.usage, sizeof p1.usage, "raid");
+    snprintf(p1.probe.usage, sizeof p1.probe.usage, "raid");
     fr_link_names(&p1, &disk, &s);
     CHECK(!has(&s, "by-uuid/1234-ABCD"));
-    snprintf(p1.usage, sizeof p1.usage, "crypto");
+    snprintf(p1.probe.usage, sizeof p1.probe.usage, "crypto");
     fr_link_names(&p1, &disk, &s);
     CHECK(has(&s, "by-uuid/1234-ABCD"));
-    p1.probe_rc = FR_PROBE_AMBIVALENT;
+    p1.probe.rc = FR_PROBE_AMBIVALENT;
     fr_link_names(&p1, &disk, &s);
     CHECK(!has(&s, "by-uuid/1234-ABCD"));
     CHECK(!has(&s, "by-label/my\\x20root\\x2fx"));
-    p1.probe_rc = FR_PROBE_OK;
+    p1.probe.rc = FR_PROBE_OK;
 
     /* "." and ".." are no names; empty values give no link. */
-    snprintf(p1.label, sizeof p1.label, "..");
-    snprintf(p1.uuid, sizeof p1.uuid, ".");
-    p1.partlabel[0] = '\0';
+    snprintf(p1.probe.label, sizeof p1.probe.label, "..");
+    snprintf(p1.probe.uuid, sizeof p1.probe.uuid, ".");
+    p1.probe.partlabel[0] = '\0';
     fr_link_names(&p1, &disk, &s);
     CHECK(!has(&s, "by-label/.."));
     CHECK(!has(&s, "by-uuid/."));
@@ -144,8 +146,8 @@ static void test_choice(void)
     v[1] = mkdev("vda", 252, 0, 0);
     v[2] = mkdev("sda", 8, 0, 0);
     for (int i = 0; i < 3; i++) {
-        snprintf(v[i].usage, sizeof v[i].usage, "filesystem");
-        snprintf(v[i].uuid, sizeof v[i].uuid, "dup");
+        snprintf(v[i].probe.usage, sizeof v[i].probe.usage, "filesystem");
+        snprintf(v[i].probe.uuid, sizeof v[i].probe.uuid, "dup");
     }
     CHECK_INT(fr_links_lookup_n(&t, "by-uuid/dup", &n), 2); /* 8:0 is lowest */
     CHECK_INT(n, 3);
@@ -153,7 +155,7 @@ static void test_choice(void)
     v[2].removed = true;
     CHECK_INT(fr_links_lookup_n(&t, "by-uuid/dup", &n), 1);
     CHECK_INT(n, 2);
-    CHECK_INT(fr_links_lookup(&t, "by-uuid/none"), -1);
+    CHECK_INT(fr_links_lookup(&t, "by-uuid/none"), -ENOENT);
     CHECK(fr_blockdev_cmp(&v[1], &v[0]) < 0);
     CHECK(fr_blockdev_cmp(&v[0], &v[2]) < 0); /* present before removed */
 }
@@ -176,10 +178,10 @@ static void test_sync(void)
     v[0] = mkdev("vda1", 252, 1, 1);
     v[1] = mkdev("c0d0", 104, 0, 0);
     snprintf(v[1].devname, sizeof v[1].devname, "cciss/c0d0");
-    snprintf(v[0].usage, sizeof v[0].usage, "filesystem");
-    snprintf(v[0].uuid, sizeof v[0].uuid, "u-1");
-    snprintf(v[1].usage, sizeof v[1].usage, "filesystem");
-    snprintf(v[1].label, sizeof v[1].label, "a b");
+    snprintf(v[0].probe.usage, sizeof v[0].probe.usage, "filesystem");
+    snprintf(v[0].probe.uuid, sizeof v[0].probe.uuid, "u-1");
+    snprintf(v[1].probe.usage, sizeof v[1].probe.usage, "filesystem");
+    snprintf(v[1].probe.label, sizeof v[1].probe.label, "a b");
 
     CHECK_INT(fr_links_sync(&t, &r), 2);
     snprintf(p, sizeof p, "%s/disk/by-uuid/u-1", root);
@@ -227,12 +229,12 @@ static void test_long_names(void)
     struct fr_blockdev p1 = mkdev("vda1", 252, 1, 1);
     char leaf[NAME_MAX + 2], want[NAME_MAX + 64];
 
-    snprintf(disk.pttype, sizeof disk.pttype, "gpt");
+    snprintf(disk.probe.pttype, sizeof disk.probe.pttype, "gpt");
     snprintf(p1.disk, sizeof p1.disk, "vda");
     memset(leaf, 'x', NAME_MAX);
     leaf[NAME_MAX] = '\0';
-    memcpy(p1.partlabel, leaf, NAME_MAX + 1);
-    CHECK_INT((int)strlen(p1.partlabel), NAME_MAX);
+    memcpy(p1.probe.partlabel, leaf, NAME_MAX + 1);
+    CHECK_INT((int)strlen(p1.probe.partlabel), NAME_MAX);
     fr_link_names(&p1, &disk, &s);
     snprintf(want, sizeof want, "by-partlabel/%s", leaf);
     CHECK(has(&s, want));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "internal.h"
 #include "loadq.h"
 
 /* alias -> modules; "path" is "NAME MS ERR": the fake insert sleeps MS

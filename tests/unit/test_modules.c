@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "coldplug.h"
+#include "internal.h"
 #include "log.h"
 #include "modules.h"
 #include "roots.h"
