@@ -213,12 +213,15 @@ static void test_sysfs(void)
     rmdir(dir);
 }
 
-int main(void)
+static const struct check_case cases[] = {
+    CASE(defaults),
+    CASE(env),
+    CASE(path),
+    CASE(sysfs),
+};
+
+int main(int argc, char **argv)
 {
     fr_log_init(FR_LOG_ERR, NULL);
-    test_defaults();
-    test_env();
-    test_path();
-    test_sysfs();
-    return check_summary("test_roots");
+    return check_main("test_roots", cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

@@ -355,12 +355,11 @@ static void test_fuzz(void)
     CHECK_INT(bad_count, 0);
 }
 
-int main(void)
-{
-    test_tags();
-    test_paths();
-    test_devnum();
-    test_format();
-    test_fuzz();
-    return check_summary("test_spec");
-}
+static const struct check_case cases[] = {
+    CASE(tags),
+    CASE(paths),
+    CASE(devnum),
+    CASE(format),
+    CASE(fuzz),
+};
+CHECK_MAIN("test_spec", cases)

@@ -371,12 +371,15 @@ static void test_monitor(void)
     }
 }
 
-int main(void)
+static const struct check_case cases[] = {
+    CASE(valid),
+    CASE(invalid),
+    CASE(fuzz),
+    CASE(monitor),
+};
+
+int main(int argc, char **argv)
 {
     fr_log_init(FR_LOG_ERR, NULL);
-    test_valid();
-    test_invalid();
-    test_fuzz();
-    test_monitor();
-    return check_summary("test_uevent");
+    return check_main("test_uevent", cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }
