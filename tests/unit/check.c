@@ -3,6 +3,7 @@
 #include "check.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -76,17 +77,19 @@ static int run_forked(const struct check_case *c, struct outcome *out)
         exit(check_failed ? 1 : 0);
     }
     close(fds[1]);
-    *out = (struct outcome){.failed = 1, .reason = "no report"};
-    ssize_t n;
-    do
-        n = read(fds[0], out, sizeof(*out));
-    while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(*out))
-        *out = (struct outcome){.failed = 0, .reason = "no report"};
+    /* The report fits in the pipe: read it once the case has exited, and
+     * without waiting for processes the case left behind (which hold the
+     * pipe open). */
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            status = -1;
+            break;
+        }
+    }
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    if (read(fds[0], out, sizeof(*out)) != (ssize_t)sizeof(*out))
+        *out = (struct outcome){.reason = "no report"};
     close(fds[0]);
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
     return status;
 }
 
