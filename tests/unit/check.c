@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "log.h"
 
 int check_passed, check_failed;
 
@@ -47,6 +48,7 @@ static void run_here(const struct check_case *c)
 {
     check_passed = check_failed = 0;
     current = (struct outcome){.skipped = false};
+    fr_log_init(FR_LOG_ERR, NULL);
     c->fn();
     current.passed = check_passed;
     current.failed = check_failed;

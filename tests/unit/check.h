@@ -43,7 +43,8 @@ extern int check_passed, check_failed;
 
 /* A named case: the function test_NAME, listed in a table given to
  * CHECK_MAIN. Each one runs in a child process (fresh globals, its own
- * fx_top from fixture.h, removed afterwards) and must run at least one check.
+ * fx_top from fixture.h, removed afterwards, logging at FR_LOG_ERR to
+ * stderr only) and must run at least one check.
  * TEST_CASE=NAME[,NAME...] in the environment, or the names as arguments,
  * run only those; --list prints them; TEST_NOFORK=1 runs the cases in the
  * test's own process (for a debugger). */

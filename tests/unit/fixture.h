@@ -46,6 +46,14 @@ void fx_script(char *buf, size_t size, const char *name, const char *env);
  * Returns 0 or -1 (printed). */
 int fx_make_modules(struct fr_roots *r, const char *release);
 
+/* A row of a modalias lookup table: what looking up alias returns, and the
+ * comma-separated module names then in the buffer (NULL: not checked). */
+struct fx_alias {
+    const char *alias;
+    int n;
+    const char *names;
+};
+
 /* Says a module is loaded (initstate "live") in fx_top/sys/module, the dir
  * libkmod reads through the trap; NULL state removes it again. */
 void fx_module_state(const char *name, const char *state);

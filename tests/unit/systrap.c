@@ -63,17 +63,8 @@ int open(const char *path, int flags, ...)
     return real_(trap(path, buf, sizeof(buf)), flags, mode);
 }
 
-int open64(const char *path, int flags, ...)
-{
-    char buf[PATH_MAX];
-    va_list ap;
-
-    va_start(ap, flags);
-    mode_t mode = mode_arg(flags, ap);
-    va_end(ap);
-    REAL(open64);
-    return real_(trap(path, buf, sizeof(buf)), flags, mode);
-}
+/* The same call where large file support renames it. */
+extern __typeof__(open) open64 __attribute__((alias("open")));
 
 int openat(int dirfd, const char *path, int flags, ...)
 {

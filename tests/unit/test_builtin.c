@@ -38,12 +38,9 @@ static void put_both(void)
 
 static void test_both_files(void)
 {
-    /* Matches add to one list: buf is the list after each. */
-    static const struct {
-        const char *alias;
-        int added;
-        const char *buf;
-    } matches[] = {
+    /* Matches add to one list: the names are the list after each, n how
+     * many were added. */
+    static const struct fx_alias matches[] = {
         {"pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01", 1, "ahci"},
         /* Already in the list: not added again. */
         {"pci:v00001234d00000001sv0sd0bc01sc06i01", 0, "ahci"},
@@ -69,8 +66,8 @@ static void test_both_files(void)
     CHECK(!fr_builtin_is(b, ""));
 
     for (size_t i = 0; i < sizeof(matches) / sizeof(matches[0]); i++) {
-        CHECK_INT(fr_builtin_match(b, matches[i].alias, buf, sizeof(buf)), matches[i].added);
-        CHECK_STR(buf, matches[i].buf);
+        CHECK_INT(fr_builtin_match(b, matches[i].alias, buf, sizeof(buf)), matches[i].n);
+        CHECK_STR(buf, matches[i].names);
     }
     fr_builtin_free(b);
 }

@@ -341,10 +341,4 @@ static const struct check_case cases[] = {
     CASE(fuzz),
     CASE(seconds),
 };
-
-int main(int argc, char **argv)
-{
-    /* The warnings are the point of several cases; keep the output short. */
-    fr_log_init(FR_LOG_ERR, NULL);
-    return check_main("test_cmdline", cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
-}
+CHECK_MAIN("test_cmdline", cases)

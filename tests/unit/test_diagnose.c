@@ -63,17 +63,19 @@ static void check_json_valid(const char *doc, const char *python_asserts)
 }
 
 static struct fr_roots roots;
+static const struct fr_roots *const r = &roots;
+static struct fr_modules *mods; /* a dry-run context over the fake modules dir */
 
-/* Fixture roots and the fake modules dir; a dry-run context over it in *m
- * when m is given. Returns -1 (a failed check) without them. */
-static int setup(struct fr_modules **m)
+/* Fixture roots and the fake modules dir; mods over it when wanted.
+ * Returns -1 (a failed check) without them. */
+static int setup(bool want_mods)
 {
-    fr_log_init(FR_LOG_ERR, NULL);
     memset(&roots, 0, sizeof(roots));
     fr_path(roots.sys, sizeof(roots.sys), fx_top, "sys");
     fr_path(roots.dev, sizeof(roots.dev), fx_top, "dev");
     roots.real_sys = 0;
-    if (fx_make_modules(&roots, RELEASE) < 0 || (m && fr_modules_new(&roots, true, m) < 0)) {
+    if (fx_make_modules(&roots, RELEASE) < 0 ||
+        (want_mods && fr_modules_new(&roots, true, &mods) < 0)) {
         CHECK(!"fake modules dir");
         return -1;
     }
@@ -110,16 +112,14 @@ static void test_bad_args(void)
 
 static void test_incus_failure(void)
 {
-    const struct fr_roots *r = &roots;
-    struct fr_modules *m = NULL;
     struct fr_devtab t = {0};
     char *s;
     int ret;
 
-    if (setup(&m) < 0)
+    if (setup(true) < 0)
         return;
     make_incus_failure();
-    s = diag(r, "UUID=1234-ABCD", m, &t, false, &ret);
+    s = diag(r, "UUID=1234-ABCD", mods, &t, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "kernel:       " RELEASE) != NULL);
     CHECK(strstr(s, "root wanted:  UUID=1234-ABCD") != NULL);
@@ -152,7 +152,7 @@ static void test_incus_failure(void)
     CHECK(strstr(s, "0000:00:03.0  pci:") == NULL);
     free(s);
 
-    s = diag(r, "UUID=1234-ABCD", m, &t, true, &ret);
+    s = diag(r, "UUID=1234-ABCD", mods, &t, true, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "\"kernel_release\": \"" RELEASE "\"") != NULL);
     check_json_valid(s, "i=d[\"iommu\"]; assert d[\"version\"]==1; assert i[\"present\"]; "
@@ -176,24 +176,23 @@ static void test_incus_failure(void)
 
     /* virtio_iommu loaded, yet its driver not bound (it failed to probe). */
     fx_module_state("virtio_iommu", "live\n");
-    s = diag(r, "UUID=1234-ABCD", m, &t, false, &ret);
+    s = diag(r, "UUID=1234-ABCD", mods, &t, false, &ret);
     CHECK(strstr(s, "probe deferred: it waits for the IOMMU driver, virtio_iommu, which is loaded "
                     "but not bound\n") != NULL);
     CHECK(strstr(s, "driver: virtio_iommu, a module in this initramfs, loaded\n") != NULL);
     free(s);
     fr_devtab_free(&t);
-    fr_modules_free(m);
+    fr_modules_free(mods);
 }
 
 /* Same machine, but this initramfs has no modules dir at all. */
 static void test_no_modules(void)
 {
-    const struct fr_roots *r = &roots;
     struct fr_roots r2;
     char *s;
     int ret;
 
-    if (setup(NULL) < 0)
+    if (setup(false) < 0)
         return;
     make_incus_failure();
     r2 = roots;
@@ -239,15 +238,13 @@ static void make_bound(void)
 
 static void test_bound(void)
 {
-    const struct fr_roots *r = &roots;
-    struct fr_modules *m = NULL;
     char *s;
     int ret;
 
-    if (setup(&m) < 0)
+    if (setup(true) < 0)
         return;
     make_bound();
-    s = diag(r, "LABEL=root", m, NULL, false, &ret);
+    s = diag(r, "LABEL=root", mods, NULL, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "its driver is bound") != NULL);
     CHECK(strstr(s, "not bound") == NULL);
@@ -259,13 +256,13 @@ static void test_bound(void)
 
     /* No debugfs list at all (not the real /sys: nothing is mounted). */
     fx_unlink("sys/kernel/debug/devices_deferred");
-    s = diag(r, NULL, m, NULL, true, &ret);
+    s = diag(r, NULL, mods, NULL, true, &ret);
     CHECK_INT(ret, 0);
     check_json_valid(s, "assert d[\"deferred\"][\"status\"]==\"absent\"; "
                         "assert d[\"iommu\"][\"driver_bound\"]; assert d[\"driverless\"]==[]; "
                         "assert d[\"root\"][\"spec\"] is None");
     free(s);
-    fr_modules_free(m);
+    fr_modules_free(mods);
 }
 
 static struct fr_blockdev *add_dev(struct fr_devtab *t, const char *name, unsigned minor)
@@ -309,17 +306,15 @@ static void make_blockdevs(struct fr_devtab *t)
 
 static void test_blockdevs(void)
 {
-    const struct fr_roots *r = &roots;
-    struct fr_modules *m = NULL;
     struct fr_devtab t = {0};
     char *s;
     int ret;
 
-    if (setup(&m) < 0)
+    if (setup(true) < 0)
         return;
     make_blockdevs(&t);
 
-    s = diag(r, "UUID=0a1b2c3d-1111-2222-3333-444455556666", m, &t, false, &ret);
+    s = diag(r, "UUID=0a1b2c3d-1111-2222-3333-444455556666", mods, &t, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "/dev/vda1  252:1  partition 1 of vda TYPE=\"ext4\" "
                     "UUID=\"0a1b2c3d-1111-2222-3333-444455556666\" LABEL=\"Root \" "
@@ -330,31 +325,31 @@ static void test_blockdevs(void)
     free(s);
 
     /* Dashes dropped: a near miss, not a match. */
-    s = diag(r, "UUID=0A1B2C3D111122223333444455556666", m, &t, false, &ret);
+    s = diag(r, "UUID=0A1B2C3D111122223333444455556666", mods, &t, false, &ret);
     CHECK(strstr(s, "no device matches") != NULL);
     CHECK(strstr(s, "near miss: ") != NULL && strstr(s, "vda1 has UUID=") != NULL);
     CHECK(strstr(s, "did you mean root=UUID=0a1b2c3d-1111-2222-3333-444455556666?") != NULL);
     free(s);
 
     /* Label differing in case and a trailing blank. */
-    s = diag(r, "LABEL=root", m, &t, false, &ret);
+    s = diag(r, "LABEL=root", mods, &t, false, &ret);
     CHECK(strstr(s, "vda1 has LABEL=\"Root \": a label differing only in letter case") != NULL);
     free(s);
 
     /* The partition label given as a filesystem label, and the reverse. */
-    s = diag(r, "LABEL=rootfs", m, &t, false, &ret);
+    s = diag(r, "LABEL=rootfs", mods, &t, false, &ret);
     CHECK(strstr(s, "use root=PARTLABEL=") != NULL);
     CHECK(strstr(s, "did you mean root=PARTLABEL=rootfs?") != NULL);
     free(s);
-    s = diag(r, "PARTUUID=0a1b2c3d-1111-2222-3333-444455556666", m, &t, false, &ret);
+    s = diag(r, "PARTUUID=0a1b2c3d-1111-2222-3333-444455556666", mods, &t, false, &ret);
     CHECK(strstr(s, "use root=UUID=") != NULL);
     free(s);
-    s = diag(r, "/dev/sda1", m, &t, false, &ret);
+    s = diag(r, "/dev/sda1", mods, &t, false, &ret);
     CHECK(strstr(s, "did you mean root=/dev/vda1?") != NULL);
     free(s);
 
     fr_devtab_free(&t);
-    fr_modules_free(m);
+    fr_modules_free(mods);
 }
 
 /* Control bytes and UTF-8 in the label and the spec, in text and JSON. */
@@ -374,19 +369,17 @@ static void test_escaping(void)
         "did you mean root=LABEL=a\\x0ab\\x7f\\x1b[31m \xc3\xa9?\n",
         "(waits again for LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9, loading",
     };
-    const struct fr_roots *r = &roots;
-    struct fr_modules *m = NULL;
     struct fr_devtab t = {0};
     char *s;
     int ret;
 
-    if (setup(&m) < 0)
+    if (setup(true) < 0)
         return;
     make_blockdevs(&t);
 
     /* Hostile label text stays one valid JSON string. */
     snprintf(t.v[1].label, sizeof(t.v[1].label), "a\"b\\c\nd\x01\xff");
-    s = diag(r, "LABEL=nothing", m, &t, true, &ret);
+    s = diag(r, "LABEL=nothing", mods, &t, true, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "\"label\": \"a\\\"b\\\\c\\nd\\u0001\\ufffd\"") != NULL);
     check_json_valid(s, "b=d[\"block_devices\"]; assert [x[\"name\"] for x in b]==[\"vda\",\"vda1\"]; "
@@ -398,7 +391,7 @@ static void test_escaping(void)
 
     snprintf(t.v[1].label, sizeof(t.v[1].label), "%s", HOSTILE_LABEL);
     for (int json = 0; json <= 1; json++) {
-        s = diag(r, HOSTILE_SPEC, m, &t, json, &ret);
+        s = diag(r, HOSTILE_SPEC, mods, &t, json, &ret);
         CHECK_INT(ret, 0);
         if (json) {
             /* JSON escapes on its own: the document stays valid, the text intact. */
@@ -437,7 +430,7 @@ static void test_escaping(void)
     }
     free(s);
     fr_devtab_free(&t);
-    fr_modules_free(m);
+    fr_modules_free(mods);
 }
 
 static const struct check_case cases[] = {

@@ -484,9 +484,4 @@ static const struct check_case cases[] = {
     CASE(devicetree_corrupt),
     CASE(devicetree_proc_fallback),
 };
-
-int main(int argc, char **argv)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    return check_main("test_iommu", cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
-}
+CHECK_MAIN("test_iommu", cases)

@@ -257,9 +257,4 @@ static const struct check_case cases[] = {
     CASE(choice),
     CASE(sync),
 };
-
-int main(int argc, char **argv)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    return check_main("test_links", cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
-}
+CHECK_MAIN("test_links", cases)

@@ -89,11 +89,7 @@ static void test_new(void)
 static void test_lookup(void)
 {
     /* names: the whole answer, or NULL where it is checked below. */
-    static const struct {
-        const char *alias;
-        int n;
-        const char *names;
-    } lookups[] = {
+    static const struct fx_alias lookups[] = {
         {"virtio:d00000017v00001AF4", 1, "virtio_iommu"},
         {"virtio_iommu", 1, "virtio_iommu"}, /* by name, as "modprobe virtio_iommu" */
         {"virtio:d00000002v00001AF4", 1, "virtio_blk"},

@@ -219,9 +219,4 @@ static const struct check_case cases[] = {
     CASE(path),
     CASE(sysfs),
 };
-
-int main(int argc, char **argv)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    return check_main("test_roots", cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
-}
+CHECK_MAIN("test_roots", cases)

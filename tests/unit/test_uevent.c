@@ -377,9 +377,4 @@ static const struct check_case cases[] = {
     CASE(fuzz),
     CASE(monitor),
 };
-
-int main(int argc, char **argv)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    return check_main("test_uevent", cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
-}
+CHECK_MAIN("test_uevent", cases)
