@@ -65,6 +65,7 @@ static void check_json_valid(const char *doc, const char *python_asserts)
 static struct fr_roots roots;
 static const struct fr_roots *const r = &roots;
 static struct fr_modules *mods; /* a dry-run context over the fake modules dir */
+static struct fr_devtab tab;     /* the block devices the diagnosis is given */
 
 /* Fixture roots and the fake modules dir; mods over it when wanted.
  * Returns -1 (a failed check) without them. */
@@ -112,14 +113,13 @@ static void test_bad_args(void)
 
 static void test_incus_failure(void)
 {
-    struct fr_devtab t = {0};
     char *s;
     int ret;
 
     if (setup(true) < 0)
         return;
     make_incus_failure();
-    s = diag(r, "UUID=1234-ABCD", mods, &t, false, &ret);
+    s = diag(r, "UUID=1234-ABCD", mods, &tab, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "kernel:       " RELEASE) != NULL);
     CHECK(strstr(s, "root wanted:  UUID=1234-ABCD") != NULL);
@@ -152,7 +152,7 @@ static void test_incus_failure(void)
     CHECK(strstr(s, "0000:00:03.0  pci:") == NULL);
     free(s);
 
-    s = diag(r, "UUID=1234-ABCD", mods, &t, true, &ret);
+    s = diag(r, "UUID=1234-ABCD", mods, &tab, true, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "\"kernel_release\": \"" RELEASE "\"") != NULL);
     check_json_valid(s, "i=d[\"iommu\"]; assert d[\"version\"]==1; assert i[\"present\"]; "
@@ -176,12 +176,12 @@ static void test_incus_failure(void)
 
     /* virtio_iommu loaded, yet its driver not bound (it failed to probe). */
     fx_module_state("virtio_iommu", "live\n");
-    s = diag(r, "UUID=1234-ABCD", mods, &t, false, &ret);
+    s = diag(r, "UUID=1234-ABCD", mods, &tab, false, &ret);
     CHECK(strstr(s, "probe deferred: it waits for the IOMMU driver, virtio_iommu, which is loaded "
                     "but not bound\n") != NULL);
     CHECK(strstr(s, "driver: virtio_iommu, a module in this initramfs, loaded\n") != NULL);
     free(s);
-    fr_devtab_free(&t);
+    fr_devtab_free(&tab);
     fr_modules_free(mods);
 }
 
@@ -306,15 +306,14 @@ static void make_blockdevs(struct fr_devtab *t)
 
 static void test_blockdevs(void)
 {
-    struct fr_devtab t = {0};
     char *s;
     int ret;
 
     if (setup(true) < 0)
         return;
-    make_blockdevs(&t);
+    make_blockdevs(&tab);
 
-    s = diag(r, "UUID=0a1b2c3d-1111-2222-3333-444455556666", mods, &t, false, &ret);
+    s = diag(r, "UUID=0a1b2c3d-1111-2222-3333-444455556666", mods, &tab, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "/dev/vda1  252:1  partition 1 of vda TYPE=\"ext4\" "
                     "UUID=\"0a1b2c3d-1111-2222-3333-444455556666\" LABEL=\"Root \" "
@@ -325,30 +324,30 @@ static void test_blockdevs(void)
     free(s);
 
     /* Dashes dropped: a near miss, not a match. */
-    s = diag(r, "UUID=0A1B2C3D111122223333444455556666", mods, &t, false, &ret);
+    s = diag(r, "UUID=0A1B2C3D111122223333444455556666", mods, &tab, false, &ret);
     CHECK(strstr(s, "no device matches") != NULL);
     CHECK(strstr(s, "near miss: ") != NULL && strstr(s, "vda1 has UUID=") != NULL);
     CHECK(strstr(s, "did you mean root=UUID=0a1b2c3d-1111-2222-3333-444455556666?") != NULL);
     free(s);
 
     /* Label differing in case and a trailing blank. */
-    s = diag(r, "LABEL=root", mods, &t, false, &ret);
+    s = diag(r, "LABEL=root", mods, &tab, false, &ret);
     CHECK(strstr(s, "vda1 has LABEL=\"Root \": a label differing only in letter case") != NULL);
     free(s);
 
     /* The partition label given as a filesystem label, and the reverse. */
-    s = diag(r, "LABEL=rootfs", mods, &t, false, &ret);
+    s = diag(r, "LABEL=rootfs", mods, &tab, false, &ret);
     CHECK(strstr(s, "use root=PARTLABEL=") != NULL);
     CHECK(strstr(s, "did you mean root=PARTLABEL=rootfs?") != NULL);
     free(s);
-    s = diag(r, "PARTUUID=0a1b2c3d-1111-2222-3333-444455556666", mods, &t, false, &ret);
+    s = diag(r, "PARTUUID=0a1b2c3d-1111-2222-3333-444455556666", mods, &tab, false, &ret);
     CHECK(strstr(s, "use root=UUID=") != NULL);
     free(s);
-    s = diag(r, "/dev/sda1", mods, &t, false, &ret);
+    s = diag(r, "/dev/sda1", mods, &tab, false, &ret);
     CHECK(strstr(s, "did you mean root=/dev/vda1?") != NULL);
     free(s);
 
-    fr_devtab_free(&t);
+    fr_devtab_free(&tab);
     fr_modules_free(mods);
 }
 
@@ -369,17 +368,16 @@ static void test_escaping(void)
         "did you mean root=LABEL=a\\x0ab\\x7f\\x1b[31m \xc3\xa9?\n",
         "(waits again for LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9, loading",
     };
-    struct fr_devtab t = {0};
     char *s;
     int ret;
 
     if (setup(true) < 0)
         return;
-    make_blockdevs(&t);
+    make_blockdevs(&tab);
 
     /* Hostile label text stays one valid JSON string. */
-    snprintf(t.v[1].label, sizeof(t.v[1].label), "a\"b\\c\nd\x01\xff");
-    s = diag(r, "LABEL=nothing", mods, &t, true, &ret);
+    snprintf(tab.v[1].label, sizeof(tab.v[1].label), "a\"b\\c\nd\x01\xff");
+    s = diag(r, "LABEL=nothing", mods, &tab, true, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "\"label\": \"a\\\"b\\\\c\\nd\\u0001\\ufffd\"") != NULL);
     check_json_valid(s, "b=d[\"block_devices\"]; assert [x[\"name\"] for x in b]==[\"vda\",\"vda1\"]; "
@@ -389,9 +387,9 @@ static void test_escaping(void)
                         "assert d[\"root\"][\"kind\"]==\"LABEL\" and d[\"root\"][\"candidates\"]==0");
     free(s);
 
-    snprintf(t.v[1].label, sizeof(t.v[1].label), "%s", HOSTILE_LABEL);
+    snprintf(tab.v[1].label, sizeof(tab.v[1].label), "%s", HOSTILE_LABEL);
     for (int json = 0; json <= 1; json++) {
-        s = diag(r, HOSTILE_SPEC, mods, &t, json, &ret);
+        s = diag(r, HOSTILE_SPEC, mods, &tab, json, &ret);
         CHECK_INT(ret, 0);
         if (json) {
             /* JSON escapes on its own: the document stays valid, the text intact. */
@@ -417,7 +415,7 @@ static void test_escaping(void)
     size_t len = (size_t)snprintf(r2.modules, sizeof(r2.modules), "/nonexistent/");
     memset(r2.modules + len, '\x01', 1000);
     snprintf(r2.modules + len + 1000, sizeof(r2.modules) - len - 1000, "/mods");
-    s = diag(&r2, "LABEL=nothing", NULL, &t, false, &ret);
+    s = diag(&r2, "LABEL=nothing", NULL, &tab, false, &ret);
     CHECK_INT(ret, 0);
     const char *l = strstr(s, "  modules dir:  /nonexistent/\\x01");
     CHECK(l != NULL);
@@ -429,7 +427,7 @@ static void test_escaping(void)
         CHECK(strncmp(l, "/mods  (missing or unusable: no module can be loaded)\n", 54) == 0);
     }
     free(s);
-    fr_devtab_free(&t);
+    fr_devtab_free(&tab);
     fr_modules_free(mods);
 }
 
