@@ -144,6 +144,8 @@ int check_main(const char *suite, const struct check_case *cases, size_t n, int 
     }
     if (unknown_names(suite, cases, n, argc, argv))
         return 1;
+    if (fx_run_begin(suite) < 0)
+        return 1;
     for (size_t i = 0; i < n; i++) {
         const struct check_case *c = &cases[i];
         struct outcome o;
@@ -196,6 +198,7 @@ int check_main(const char *suite, const struct check_case *cases, size_t n, int 
             printf("%s/%s: ok (%d checks)\n", suite, c->name, o.passed);
         }
     }
+    fx_run_end();
     printf("%s: %d passed, %d failed (%d cases: %d failed, %d skipped)\n", suite, passed, failed,
            ran, bad_cases, skipped);
     if (passed + failed == 0) {

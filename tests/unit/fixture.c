@@ -13,16 +13,40 @@
 #include "roots.h"
 
 char fx_top[PATH_MAX];
+static char run_dir[PATH_MAX]; /* what the cases of one run share, read-only */
 static char capfile[PATH_MAX];
 static int saved_stderr = -1;
 
-int fx_begin(const char *suite, const char *name)
+static const char *tmpdir(void)
 {
     const char *tmp = getenv("TMPDIR");
+
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
+int fx_run_begin(const char *suite)
+{
+    snprintf(run_dir, sizeof(run_dir), "%s/fr-%s-XXXXXX", tmpdir(), suite);
+    if (!mkdtemp(run_dir)) {
+        perror(run_dir);
+        run_dir[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+void fx_run_end(void)
+{
+    if (run_dir[0])
+        fx_rm_tree(run_dir);
+    run_dir[0] = '\0';
+}
+
+int fx_begin(const char *suite, const char *name)
+{
     char sysmod[PATH_MAX];
 
-    snprintf(fx_top, sizeof(fx_top), "%s/fr-%s-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", suite,
-             name);
+    snprintf(fx_top, sizeof(fx_top), "%s/fr-%s-%s-XXXXXX", tmpdir(), suite, name);
     if (!mkdtemp(fx_top)) {
         perror(fx_top);
         fx_top[0] = '\0';
@@ -166,15 +190,21 @@ void fx_script(char *buf, size_t size, const char *name, const char *env)
 
 int fx_make_modules(struct fr_roots *r, const char *release)
 {
-    char script[PATH_MAX], cmd[PATH_MAX * 2 + 64];
+    char script[PATH_MAX], root[PATH_MAX], done[PATH_MAX], cmd[PATH_MAX * 3 + 64];
 
-    fx_script(script, sizeof(script), "mkmodules.sh", "FINDROOT_MKMODULES");
-    snprintf(cmd, sizeof(cmd), "sh '%s' '%s/root' %s", script, fx_top, release);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "cannot build the fake modules dir with %s\n", script);
-        return -1;
+    /* Made once a run (mkmodules.sh runs depmod: seconds), in the run's
+     * dir when there is one; no case writes to it. */
+    fr_path(root, sizeof(root), run_dir[0] ? run_dir : fx_top, "root-%s", release);
+    fr_path(done, sizeof(done), root, ".made");
+    if (access(done, F_OK) != 0) {
+        fx_script(script, sizeof(script), "mkmodules.sh", "FINDROOT_MKMODULES");
+        snprintf(cmd, sizeof(cmd), "sh '%s' '%s' %s && : >'%s'", script, root, release, done);
+        if (system(cmd) != 0) {
+            fprintf(stderr, "cannot build the fake modules dir with %s\n", script);
+            return -1;
+        }
     }
-    fr_path(r->modules, sizeof(r->modules), fx_top, "root/lib/modules/%s", release);
+    fr_path(r->modules, sizeof(r->modules), root, "lib/modules/%s", release);
     snprintf(r->release, sizeof(r->release), "%s", release);
     return 0;
 }

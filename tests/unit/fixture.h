@@ -13,8 +13,13 @@ struct fr_roots;
  * modules, not the host's. */
 extern char fx_top[PATH_MAX];
 
+/* The dir the cases of one run share (what fx_make_modules() makes once),
+ * made and removed by the runner around all cases. */
+int fx_run_begin(const char *suite);
+void fx_run_end(void);
+
 /* Makes fx_top (suite and case name it) and points the trap there; removes
- * it again. For the runner, and for tests that need a second tree. */
+ * it again. For the runner. */
 int fx_begin(const char *suite, const char *name);
 void fx_end(void);
 
@@ -42,8 +47,9 @@ char *fx_capture_end(void);
 void fx_script(char *buf, size_t size, const char *name, const char *env);
 
 /* The fake modules dir (tests/fixture/mkmodules.sh, or $FINDROOT_MKMODULES)
- * under fx_top/root for the kernel release; sets r->modules and r->release.
- * Returns 0 or -1 (printed). */
+ * for the kernel release, made once a run and shared by its cases (which
+ * must not write to it); sets r->modules and r->release. Returns 0 or -1
+ * (printed). */
 int fx_make_modules(struct fr_roots *r, const char *release);
 
 /* A row of a modalias lookup table: what looking up alias returns, and the
