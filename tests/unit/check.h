@@ -1,9 +1,11 @@
-/* Minimal test helpers: each CHECK counts, the summary line is the verdict. */
+/* Unit test checks and cases: each CHECK counts, each named case runs in a
+ * process of its own with a fresh fixture dir, the summary is the verdict. */
 #pragma once
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-static int check_passed, check_failed;
+extern int check_passed, check_failed;
 
 #define CHECK(cond)                                                                    \
     do {                                                                               \
@@ -39,8 +41,32 @@ static int check_passed, check_failed;
         }                                                                              \
     } while (0)
 
-static inline int check_summary(const char *name)
-{
-    printf("%s: %d passed, %d failed\n", name, check_passed, check_failed);
-    return check_failed ? 1 : 0;
-}
+/* A named case: the function test_NAME, listed in a table given to
+ * CHECK_MAIN. Each one runs in a child process (fresh globals, its own
+ * fx_top from fixture.h, removed afterwards, logging at FR_LOG_ERR to
+ * stderr only) and must run at least one check.
+ * TEST_CASE=NAME[,NAME...] in the environment, or the names as arguments,
+ * run only those; --list prints them; TEST_NOFORK=1 runs the cases in the
+ * test's own process (for a debugger). */
+struct check_case {
+    const char *name;
+    void (*fn)(void);
+};
+#define CASE(name) {#name, test_##name}
+
+int check_main(const char *suite, const struct check_case *cases, size_t n, int argc,
+               char **argv);
+#define CHECK_MAIN(suite, cases)                                                       \
+    int main(int argc, char **argv)                                                    \
+    {                                                                                  \
+        return check_main((suite), (cases), sizeof(cases) / sizeof((cases)[0]), argc,  \
+                          argv);                                                       \
+    }
+
+/* Marks the current case skipped, with the reason printed (the caller then
+ * returns): a skip is reported as such and never counts as a pass. */
+void check_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* For tests without cases: prints the counts; a run with failures or
+ * without a single check returns 1. */
+int check_summary(const char *name);

@@ -8,35 +8,14 @@
 
 #include "builtin.h"
 #include "check.h"
+#include "fixture.h"
 #include "log.h"
 #include "roots.h"
 
-static char dir[64];
+static char dir[PATH_MAX];
 
-static void put(const char *name, const char *data, size_t len)
-{
-    char path[PATH_MAX];
-    FILE *f;
-
-    fr_path(path, sizeof(path), dir, "%s", name);
-    f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return;
-    }
-    fwrite(data, 1, len, f);
-    fclose(f);
-}
-
-static void drop(const char *name)
-{
-    char path[PATH_MAX];
-
-    fr_path(path, sizeof(path), dir, "%s", name);
-    unlink(path);
-}
-
-static void test_both_files(void)
+/* modules.builtin and modules.builtin.modinfo in this case's dir. */
+static void put_both(void)
 {
     static const char list[] = "kernel/drivers/virtio/virtio_pci.ko\n"
                                "kernel/drivers/ata/pata-acpi.ko\n"
@@ -50,11 +29,29 @@ static void test_both_files(void)
                                   "fuse.alias=char-major-10-229\0"
                                   "dm-mod.alias=devname:mapper/control\0"
                                   "broken record without a dot\0";
+
+    fr_log_init(FR_LOG_ERR, NULL);
+    snprintf(dir, sizeof(dir), "%s", fx_top);
+    FX_PUT_LIT("modules.builtin", list);
+    FX_PUT_LIT("modules.builtin.modinfo", modinfo);
+}
+
+static void test_both_files(void)
+{
+    /* Matches add to one list: the names are the list after each, n how
+     * many were added. */
+    static const struct fx_alias matches[] = {
+        {"pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01", 1, "ahci"},
+        /* Already in the list: not added again. */
+        {"pci:v00001234d00000001sv0sd0bc01sc06i01", 0, "ahci"},
+        {"devname:fuse", 1, "ahci,fuse"},
+        {"pci:v00001AF4d00001042sv00001AF4sd00001100bc01sc00i00", 0, "ahci,fuse"},
+        {"", 0, "ahci,fuse"},
+    };
     struct fr_builtin *b = NULL;
     char buf[64] = "";
 
-    put("modules.builtin", list, sizeof(list) - 1);
-    put("modules.builtin.modinfo", modinfo, sizeof(modinfo) - 1);
+    put_both();
     CHECK_INT(fr_builtin_read(dir, &b), 0);
     CHECK(b != NULL);
     CHECK(fr_builtin_has_modinfo(b));
@@ -68,19 +65,10 @@ static void test_both_files(void)
     CHECK(!fr_builtin_is(b, "virtio"));
     CHECK(!fr_builtin_is(b, ""));
 
-    CHECK_INT(fr_builtin_match(b, "pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01", buf,
-                               sizeof(buf)),
-              1);
-    CHECK_STR(buf, "ahci");
-    /* Already in the list: not added again. */
-    CHECK_INT(fr_builtin_match(b, "pci:v00001234d00000001sv0sd0bc01sc06i01", buf, sizeof(buf)), 0);
-    CHECK_STR(buf, "ahci");
-    CHECK_INT(fr_builtin_match(b, "devname:fuse", buf, sizeof(buf)), 1);
-    CHECK_STR(buf, "ahci,fuse");
-    CHECK_INT(fr_builtin_match(b, "pci:v00001AF4d00001042sv00001AF4sd00001100bc01sc00i00", buf,
-                               sizeof(buf)),
-              0);
-    CHECK_INT(fr_builtin_match(b, "", buf, sizeof(buf)), 0);
+    for (size_t i = 0; i < sizeof(matches) / sizeof(matches[0]); i++) {
+        CHECK_INT(fr_builtin_match(b, matches[i].alias, buf, sizeof(buf)), matches[i].n);
+        CHECK_STR(buf, matches[i].names);
+    }
     fr_builtin_free(b);
 }
 
@@ -89,7 +77,8 @@ static void test_missing_files(void)
     struct fr_builtin *b = NULL;
     char buf[16] = "";
 
-    drop("modules.builtin.modinfo");
+    put_both();
+    fx_unlink("modules.builtin.modinfo");
     CHECK_INT(fr_builtin_read(dir, &b), 0);
     CHECK(!fr_builtin_has_modinfo(b));
     CHECK(fr_builtin_is(b, "virtio_pci"));
@@ -97,7 +86,7 @@ static void test_missing_files(void)
     CHECK_INT(fr_builtin_match(b, "devname:fuse", buf, sizeof(buf)), 0);
     fr_builtin_free(b);
 
-    drop("modules.builtin");
+    fx_unlink("modules.builtin");
     CHECK_INT(fr_builtin_read(dir, &b), 0);
     CHECK(!fr_builtin_has_modinfo(b));
     CHECK(!fr_builtin_is(b, "virtio_pci"));
@@ -128,17 +117,9 @@ static void test_name_list(void)
     CHECK_STR(buf, "ahci,ahc,ah");
 }
 
-int main(void)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    snprintf(dir, sizeof(dir), "/tmp/fr-builtin-XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    test_both_files();
-    test_missing_files();
-    test_name_list();
-    rmdir(dir);
-    return check_summary("test_builtin");
-}
+static const struct check_case cases[] = {
+    CASE(both_files),
+    CASE(missing_files),
+    CASE(name_list),
+};
+CHECK_MAIN("test_builtin", cases)

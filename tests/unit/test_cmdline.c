@@ -13,22 +13,20 @@ static int parse(const char *s, struct fr_cmdline *c)
     return fr_cmdline_parse(s, strlen(s), c);
 }
 
+/* The parameters as one string: KEY, or KEY<VALUE> when it has a value,
+ * joined by '|'. */
 struct collected {
     int n;
-    char key[8][128];
-    char val[8][128];
-    int has_val[8];
+    char text[512];
 };
 
 static int collect(const char *key, const char *value, void *data)
 {
     struct collected *c = data;
+    size_t len = strlen(c->text);
 
-    if (c->n < 8) {
-        snprintf(c->key[c->n], sizeof(c->key[0]), "%s", key);
-        snprintf(c->val[c->n], sizeof(c->val[0]), "%s", value ? value : "");
-        c->has_val[c->n] = value != NULL;
-    }
+    snprintf(c->text + len, sizeof(c->text) - len, "%s%s%s%s%s", c->n ? "|" : "", key,
+             value ? "<" : "", value ? value : "", value ? ">" : "");
     c->n++;
     return 0;
 }
@@ -52,58 +50,31 @@ static int count_params(const char *key, const char *value, void *data)
 
 static void test_split(void)
 {
+    static const struct {
+        const char *line, *params;
+    } lines[] = {
+        {"  ro  root=\"LABEL=my disk\"\tquiet\n", "ro|root<LABEL=my disk>|quiet"},
+        /* The whole parameter quoted, as the kernel documents it. */
+        {"\"key=val with space\" x=\"\"", "key<val with space>|x<>"},
+        /* Quotes in the middle group but stay, as in next_arg(). */
+        {"a\"b c\"d e", "a\"b c\"d|e"},
+        /* '=' at the start does not split (kernel: equals == 0 means none). */
+        {"=x a==b", "=x|a<=b>"},
+        /* Unbalanced quote: the rest of the line is one parameter. */
+        {"root=\"LABEL=a b  c quiet", "root<LABEL=a b  c quiet>"},
+        /* Lone quotes: anything, but at least one parameter. */
+        {"\" \"\"\" \"", NULL},
+    };
     struct collected c;
 
-    memset(&c, 0, sizeof(c));
-    const char *q = "  ro  root=\"LABEL=my disk\"\tquiet\n";
-    CHECK_INT(fr_cmdline_foreach(q, strlen(q), collect, &c), 0);
-    CHECK_INT(c.n, 3);
-    CHECK_STR(c.key[0], "ro");
-    CHECK(!c.has_val[0]);
-    CHECK_STR(c.key[1], "root");
-    CHECK_STR(c.val[1], "LABEL=my disk");
-    CHECK_STR(c.key[2], "quiet");
-
-    /* The whole parameter quoted, as the kernel documents it. */
-    memset(&c, 0, sizeof(c));
-    q = "\"key=val with space\" x=\"\"";
-    CHECK_INT(fr_cmdline_foreach(q, strlen(q), collect, &c), 0);
-    CHECK_INT(c.n, 2);
-    CHECK_STR(c.key[0], "key");
-    CHECK_STR(c.val[0], "val with space");
-    CHECK_STR(c.key[1], "x");
-    CHECK(c.has_val[1]);
-    CHECK_STR(c.val[1], "");
-
-    /* Quotes in the middle group but stay, as in next_arg(). */
-    memset(&c, 0, sizeof(c));
-    q = "a\"b c\"d e";
-    CHECK_INT(fr_cmdline_foreach(q, strlen(q), collect, &c), 0);
-    CHECK_INT(c.n, 2);
-    CHECK_STR(c.key[0], "a\"b c\"d");
-
-    /* '=' at the start does not split (kernel: equals == 0 means none). */
-    memset(&c, 0, sizeof(c));
-    q = "=x a==b";
-    CHECK_INT(fr_cmdline_foreach(q, strlen(q), collect, &c), 0);
-    CHECK_INT(c.n, 2);
-    CHECK_STR(c.key[0], "=x");
-    CHECK(!c.has_val[0]);
-    CHECK_STR(c.key[1], "a");
-    CHECK_STR(c.val[1], "=b");
-
-    /* Unbalanced quote: the rest of the line is one parameter. */
-    memset(&c, 0, sizeof(c));
-    q = "root=\"LABEL=a b  c quiet";
-    CHECK_INT(fr_cmdline_foreach(q, strlen(q), collect, &c), 0);
-    CHECK_INT(c.n, 1);
-    CHECK_STR(c.val[0], "LABEL=a b  c quiet");
-
-    /* Lone quotes. */
-    memset(&c, 0, sizeof(c));
-    q = "\" \"\"\" \"";
-    CHECK_INT(fr_cmdline_foreach(q, strlen(q), collect, &c), 0);
-    CHECK(c.n >= 1);
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        memset(&c, 0, sizeof(c));
+        CHECK_INT(fr_cmdline_foreach(lines[i].line, strlen(lines[i].line), collect, &c), 0);
+        if (lines[i].params)
+            CHECK_STR(c.text, lines[i].params);
+        else
+            CHECK(c.n >= 1);
+    }
 
     int n = 0;
     CHECK_INT(fr_cmdline_foreach("a b c d", 7, stop_at_second, &n), 42);
@@ -362,15 +333,12 @@ static void test_seconds(void)
     CHECK(c.timeout < 0);
 }
 
-int main(void)
-{
-    /* The warnings are the point of several cases; keep the output short. */
-    fr_log_init(FR_LOG_ERR, NULL);
-    test_split();
-    test_root();
-    test_values();
-    test_length();
-    test_fuzz();
-    test_seconds();
-    return check_summary("test_cmdline");
-}
+static const struct check_case cases[] = {
+    CASE(split),
+    CASE(root),
+    CASE(values),
+    CASE(length),
+    CASE(fuzz),
+    CASE(seconds),
+};
+CHECK_MAIN("test_cmdline", cases)

@@ -1,6 +1,7 @@
 /* Device table, probing, identification, links and resolution on a fixture
  * tree built by tests/fixture/mkfixture.sh (real mkfs images, fake sysfs). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,15 +9,17 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "devices.h"
+#include "fixture.h"
 #include "internal.h"
+#include "devices.h"
 #include "diagnose.h"
 #include "links.h"
 #include "log.h"
 #include "resolve.h"
 
 static struct fr_roots roots;
-static char root[64];
+static const char *root;        /* this case's dir: fx_top */
+static char pristine[PATH_MAX]; /* the tree of mkfixture.sh, made once */
 static struct fr_devtab tab;
 
 static int run(const char *fmt, const char *a, const char *b)
@@ -87,6 +90,42 @@ static const char *resolved(enum fr_spec_kind kind, const char *value, int off, 
     return i >= 0 ? tab.v[i].name : "(none)";
 }
 
+/* How far a case's table is brought before it starts. */
+enum stage { FIXTURE, SCANNED, PROBED, IDENTIFIED, LINKED };
+
+/* A copy of the pristine tree for this case, and the table brought to the
+ * stage. Returns -1 (a failed check) when the copy fails. */
+static int setup(enum stage stage)
+{
+    fr_log_init(getenv("FR_TEST_DEBUG") ? FR_LOG_DEBUG : FR_LOG_ERR, NULL);
+    root = fx_top;
+    if (run("cp -a '%s/t' '%s/t'", pristine, root) != 0) {
+        CHECK(!"copy of the fixture tree");
+        return -1;
+    }
+    memset(&roots, 0, sizeof roots);
+    snprintf(roots.sys, sizeof roots.sys, "%s/t/sys", root);
+    snprintf(roots.dev, sizeof roots.dev, "%s/t/dev", root);
+    if (stage >= SCANNED)
+        fr_devtab_scan(&tab, &roots);
+    /* Partitions first, as test_probe checks. */
+    for (int disks = 0; stage >= PROBED && disks <= 1; disks++)
+        for (size_t i = 0; i < tab.n; i++)
+            if (tab.v[i].partition == !disks)
+                fr_probe(&tab, i, &roots);
+    for (size_t i = 0; stage >= IDENTIFIED && i < tab.n; i++)
+        fr_devices_identify(&tab.v[i], &roots);
+    if (stage >= LINKED)
+        fr_links_sync(&tab, &roots);
+    return 0;
+}
+
+static void teardown(void)
+{
+    fr_devtab_free(&tab);
+    fr_probe_cleanup();
+}
+
 /* A refused device comes back with every sweep (wait.c) and event: its
  * warning is given once per table, later refusals are debug messages. The
  * warnings are counted in a file standing in for /dev/kmsg. */
@@ -98,6 +137,8 @@ static void test_refused_once(void)
     int warnings = 0;
     FILE *f;
 
+    if (setup(FIXTURE) < 0)
+        return;
     snprintf(kmsg, sizeof kmsg, "%s/kmsg", root);
     f = fopen(kmsg, "w");
     if (f)
@@ -120,10 +161,13 @@ static void test_refused_once(void)
     CHECK(strstr(buf, "<4>findroot: block device evil") != NULL);
     CHECK_INT(fr_devtab_find(&t, "evil"), -ENOENT);
     fr_devtab_free(&t);
+    teardown();
 }
 
 static void test_scan(void)
 {
+    if (setup(FIXTURE) < 0)
+        return;
     int n = fr_devtab_scan(&tab, &roots);
     /* 14 entries in class/block: evil refused, gone vanished. */
     CHECK_INT(n, 12);
@@ -160,6 +204,7 @@ static void test_scan(void)
     size_t before = tab.n;
     CHECK_INT(fr_devtab_scan(&tab, &roots), 12);
     CHECK_INT(tab.n, before);
+    teardown();
 }
 
 static void test_probe(void)
@@ -167,6 +212,8 @@ static void test_probe(void)
     const struct fr_blockdev *d;
     char why[128];
 
+    if (setup(SCANNED) < 0)
+        return;
     /* Partitions first: their disk's table is read on their behalf. */
     for (size_t i = 0; i < tab.n; i++)
         if (tab.v[i].partition)
@@ -220,6 +267,7 @@ static void test_probe(void)
     tab.v[i].probe.partuuid[0] = tab.v[i].probe.partlabel[0] = '\0';
     fr_probe(&tab, (size_t)i, &roots);
     CHECK_STR(tab.v[i].probe.partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
+    teardown();
 }
 
 /* Each disk's table is read once and kept with the disk: its partitions
@@ -229,6 +277,9 @@ static void test_partition_entries(void)
     static const char *const uuid1 = "aaaaaaaa-0000-4000-8000-000000000001";
     static const char *const other = "bbbbbbbb-0000-4000-8000-000000000001";
     static const char *const sfdisk = "sfdisk -q --no-reread --no-tell-kernel --part-uuid '%s/vda' 1 %s";
+
+    if (setup(PROBED) < 0)
+        return;
     int disk = fr_devtab_find(&tab, "vda"), p1 = fr_devtab_find(&tab, "vda1");
     int p2 = fr_devtab_find(&tab, "vda2");
 
@@ -269,6 +320,7 @@ static void test_partition_entries(void)
     CHECK_STR(tab.v[p1].probe.partlabel, "my root");
     CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_OK);
     CHECK_STR(tab.v[disk].probe.ptuuid, "12345678-1234-4321-8765-123456789abc");
+    teardown();
 }
 
 /* The name index on a table of many devices, growing past its first size,
@@ -280,9 +332,10 @@ static void test_index(void)
     char name[32];
     int n = 200;
 
+    root = fx_top;
     memset(&r, 0, sizeof r);
-    snprintf(r.sys, sizeof r.sys, "%s/many/sys", root);
-    snprintf(r.dev, sizeof r.dev, "%s/many/dev", root);
+    fr_path(r.sys, sizeof r.sys, root, "many/sys");
+    fr_path(r.dev, sizeof r.dev, root, "many/dev");
     CHECK_INT(run("mkdir '%s/many' && cd '%s/many' && mkdir -p sys/class/block dev && "
                   "mkdir -p $(seq -f sys/devices/virtual/block/ram%%g 0 199) && "
                   "for i in $(seq 0 199); do echo 1:$i >sys/devices/virtual/block/ram$i/dev; done && "
@@ -338,8 +391,11 @@ static char *diagnosis(bool json)
 /* vdb's node goes away and comes back; a node libblkid cannot use. */
 static void test_probe_vanished(void)
 {
-    int i = fr_devtab_find(&tab, "vdb");
     char why[128];
+
+    if (setup(PROBED) < 0)
+        return;
+    int i = fr_devtab_find(&tab, "vdb");
 
     CHECK(i >= 0);
     if (i < 0)
@@ -371,10 +427,13 @@ static void test_probe_vanished(void)
     CHECK(strstr(text, "\"probe\": \"ambivalent\"") != NULL);
     CHECK(strstr(text, "\"probe\": \"no_node\"") != NULL);
     free(text);
+    teardown();
 }
 
 static void test_identify(void)
 {
+    if (setup(PROBED) < 0)
+        return;
     for (size_t i = 0; i < tab.n; i++)
         fr_devices_identify(&tab.v[i], &roots);
     CHECK_STR(dev("vda")->id_name, "virtio-fr-serial-1");
@@ -392,12 +451,15 @@ static void test_identify(void)
     CHECK_STR(dev("sdc")->id_name, "scsi-36001405abcdef0123456789abcdef012");
     CHECK_STR(dev("sdc")->path_name, "pci-0000:00:05.0-scsi-0:0:1:0");
     CHECK(dev("sdb")->id_name == NULL); /* ATA: ata_id needs the device */
+    teardown();
 }
 
 static void test_links(void)
 {
     char other[128];
 
+    if (setup(IDENTIFIED) < 0)
+        return;
     /* A regular file where a link would go is never replaced. */
     CHECK_INT(run("mkdir -p '%s/disk/by-label' && echo keep > '%s/disk/by-label/clone'", roots.dev,
                   roots.dev),
@@ -452,12 +514,15 @@ static void test_links(void)
     CHECK(!dev("vda1")->removed);
     CHECK(fr_links_sync(&tab, &roots) > 0);
     link_is("by-uuid/11111111-2222-3333-4444-555555555555", "../../vda1");
+    teardown();
 }
 
 static void test_resolve(void)
 {
     int n = 0;
 
+    if (setup(LINKED) < 0)
+        return;
     CHECK_STR(resolved(FR_SPEC_UUID, "11111111-2222-3333-4444-555555555555", 0, &n), "vda1");
     CHECK_INT(n, 2); /* the clone */
     CHECK_STR(resolved(FR_SPEC_UUID, "1234-abcd", 0, &n), "vda2"); /* case-insensitive */
@@ -494,6 +559,7 @@ static void test_resolve(void)
     fr_devtab_remove(&tab, "vda1");
     CHECK_STR(resolved(FR_SPEC_UUID, "11111111-2222-3333-4444-555555555555", 0, &n), "vdb");
     CHECK_INT(n, 1);
+    teardown();
 }
 
 /* The read-ahead areas for libblkid: inside the device, in order, no
@@ -539,51 +605,32 @@ static void test_prefetch_areas(void)
     CHECK_INT((int)fr_probe_prefetch_areas(32 * M, a, 2), 2);
 }
 
-int main(void)
-{
-    char tmpl[] = "/tmp/fr-devices-XXXXXX";
-    char script[PATH_MAX];
+static const struct check_case cases[] = {
+    CASE(prefetch_areas), CASE(scan),     CASE(refused_once), CASE(probe),
+    CASE(partition_entries), CASE(probe_vanished), CASE(identify), CASE(links),
+    CASE(resolve),         CASE(index),
+};
 
-    fr_log_init(getenv("FR_TEST_DEBUG") ? FR_LOG_DEBUG : FR_LOG_ERR, NULL);
-    test_prefetch_areas();
+int main(int argc, char **argv)
+{
+    char script[PATH_MAX];
+    int ret;
+
     if (missing_tools() > 0)
         return 1;
-    if (!mkdtemp(tmpl)) {
+    /* mkfixture.sh takes seconds (real mkfs): run once, copied per case. */
+    snprintf(pristine, sizeof pristine, "/tmp/fr-devices-pristine-XXXXXX");
+    if (!mkdtemp(pristine)) {
         perror("mkdtemp");
         return 1;
     }
-    snprintf(root, sizeof root, "%s", tmpl);
-    /* The fixture script sits beside this file's directory (CMake compiles
-     * with absolute paths); FR_MKFIXTURE overrides. */
-    snprintf(script, sizeof script, "%s", __FILE__);
-    char *slash = strrchr(script, '/');
-    *(slash ? slash : script) = '\0';
-    strncat(script, slash ? "/../fixture/mkfixture.sh" : "../fixture/mkfixture.sh",
-            sizeof script - strlen(script) - 1);
-    if (getenv("FR_MKFIXTURE"))
-        snprintf(script, sizeof script, "%s", getenv("FR_MKFIXTURE"));
-
-    if (run("sh '%s' '%s/t'", script, root) != 0) {
+    fx_script(script, sizeof script, "mkfixture.sh", "FR_MKFIXTURE");
+    if (run("sh '%s' '%s/t'", script, pristine) != 0) {
         fprintf(stderr, "fixture script failed\n");
-        run("rm -rf '%s'%s", root, "");
+        fx_rm_tree(pristine);
         return 1;
     }
-    memset(&roots, 0, sizeof roots);
-    snprintf(roots.sys, sizeof roots.sys, "%s/t/sys", root);
-    snprintf(roots.dev, sizeof roots.dev, "%s/t/dev", root);
-
-    test_scan();
-    test_refused_once();
-    test_probe();
-    test_partition_entries();
-    test_probe_vanished();
-    test_identify();
-    test_links();
-    test_resolve();
-    test_index();
-
-    fr_devtab_free(&tab);
-    fr_probe_cleanup();
-    run("rm -rf '%s'%s", root, "");
-    return check_summary("test_devices");
+    ret = check_main("test_devices", cases, sizeof cases / sizeof cases[0], argc, argv);
+    fx_rm_tree(pristine);
+    return ret;
 }

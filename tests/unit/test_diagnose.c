@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "diagnose.h"
 #include "log.h"
 #include "modules.h"
@@ -19,59 +20,6 @@
 #include "spec.h"
 
 #define RELEASE "6.12.0-fr"
-
-static char top[64];
-
-static void parents(char *path)
-{
-    for (char *p = path + strlen(top) + 1; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        mkdir(path, 0755);
-        *p = '/';
-    }
-}
-
-static void put(const char *rel, const char *data)
-{
-    char path[PATH_MAX];
-    FILE *f;
-
-    fr_path(path, sizeof(path), top, "%s", rel);
-    parents(path);
-    f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return;
-    }
-    fputs(data, f);
-    fclose(f);
-}
-
-static void link_at(const char *target, const char *rel)
-{
-    char path[PATH_MAX];
-
-    fr_path(path, sizeof(path), top, "%s", rel);
-    parents(path);
-    if (symlink(target, path) < 0)
-        perror(path);
-}
-
-static void unlink_at(const char *rel)
-{
-    char path[PATH_MAX];
-
-    fr_path(path, sizeof(path), top, "%s", rel);
-    unlink(path);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 /* Runs the diagnosis into a string (caller frees). */
 static char *diag(const struct fr_roots *r, const char *spec_text, struct fr_modules *m,
@@ -103,7 +51,7 @@ static void check_json_valid(const char *doc, const char *python_asserts)
         CHECK(!"python3 for the JSON checks");
         return;
     }
-    fr_path(path, sizeof(path), top, "doc.json");
+    fr_path(path, sizeof(path), fx_top, "doc.json");
     f = fopen(path, "w");
     fputs(doc, f);
     fclose(f);
@@ -114,60 +62,64 @@ static void check_json_valid(const char *doc, const char *python_asserts)
     CHECK_INT(rc, 0);
 }
 
-static int make_modules(struct fr_roots *r)
-{
-    char script[PATH_MAX], cmd[PATH_MAX * 2];
-    const char *env = getenv("FINDROOT_MKMODULES");
+static struct fr_roots roots;
+static const struct fr_roots *const r = &roots;
+static struct fr_modules *mods; /* a dry-run context over the fake modules dir */
+static struct fr_devtab tab;     /* the block devices the diagnosis is given */
 
-    if (env) {
-        snprintf(script, sizeof(script), "%s", env);
-    } else {
-        snprintf(script, sizeof(script), "%s", __FILE__);
-        char *p = strrchr(script, '/');
-        if (p)
-            *p = '\0';
-        else
-            snprintf(script, sizeof(script), ".");
-        strncat(script, "/../fixture/mkmodules.sh", sizeof(script) - strlen(script) - 1);
-    }
-    snprintf(cmd, sizeof(cmd), "sh '%s' '%s/root' %s", script, top, RELEASE);
-    if (system(cmd) != 0)
+/* Fixture roots and the fake modules dir; mods over it when wanted.
+ * Returns -1 (a failed check) without them. */
+static int setup(bool want_mods)
+{
+    memset(&roots, 0, sizeof(roots));
+    fr_path(roots.sys, sizeof(roots.sys), fx_top, "sys");
+    fr_path(roots.dev, sizeof(roots.dev), fx_top, "dev");
+    roots.real_sys = 0;
+    if (fx_make_modules(&roots, RELEASE) < 0 ||
+        (want_mods && fr_modules_new(&roots, true, &mods) < 0)) {
+        CHECK(!"fake modules dir");
         return -1;
-    fr_path(r->modules, sizeof(r->modules), top, "root/lib/modules/%s", RELEASE);
+    }
     return 0;
 }
 
 /* The q35 + virtio-iommu picture on a 6.12 kernel before virtio_iommu loads. */
 static void make_incus_failure(void)
 {
-    put("sys/firmware/acpi/tables/VIOT", "VIOT");
-    put("sys/devices/pci0000:00/0000:00:02.0/vendor", "0x1af4\n");
-    put("sys/devices/pci0000:00/0000:00:02.0/device", "0x1042\n");
-    put("sys/devices/pci0000:00/0000:00:02.0/modalias",
+    fx_put("sys/firmware/acpi/tables/VIOT", "VIOT");
+    fx_put("sys/devices/pci0000:00/0000:00:02.0/vendor", "0x1af4\n");
+    fx_put("sys/devices/pci0000:00/0000:00:02.0/device", "0x1042\n");
+    fx_put("sys/devices/pci0000:00/0000:00:02.0/modalias",
         "pci:v00001AF4d00001042sv00001AF4sd00001100bc01sc00i00\n");
-    put("sys/devices/pci0000:00/0000:00:03.0/vendor", "0x1af4\n");
-    put("sys/devices/pci0000:00/0000:00:03.0/device", "0x1057\n");
-    put("sys/devices/pci0000:00/0000:00:03.0/modalias",
+    fx_put("sys/devices/pci0000:00/0000:00:03.0/vendor", "0x1af4\n");
+    fx_put("sys/devices/pci0000:00/0000:00:03.0/device", "0x1057\n");
+    fx_put("sys/devices/pci0000:00/0000:00:03.0/modalias",
         "pci:v00001AF4d00001057sv00001AF4sd00001100bc08sc06i00\n");
-    put("sys/devices/pci0000:00/0000:00:03.0/virtio0/device", "0x0017\n");
-    put("sys/devices/pci0000:00/0000:00:03.0/virtio0/uevent",
+    fx_put("sys/devices/pci0000:00/0000:00:03.0/virtio0/device", "0x0017\n");
+    fx_put("sys/devices/pci0000:00/0000:00:03.0/virtio0/uevent",
         "MODALIAS=virtio:d00000017v00001AF4\n");
-    put("sys/bus/pci/drivers/virtio-pci/bind", "");
-    link_at("../../../devices/pci0000:00/0000:00:02.0", "sys/bus/pci/devices/0000:00:02.0");
-    link_at("../../../devices/pci0000:00/0000:00:03.0", "sys/bus/pci/devices/0000:00:03.0");
-    link_at("../../../devices/pci0000:00/0000:00:03.0/virtio0", "sys/bus/virtio/devices/virtio0");
-    link_at("../../../../bus/pci/drivers/virtio-pci", "sys/devices/pci0000:00/0000:00:03.0/driver");
-    put("sys/kernel/debug/devices_deferred", "0000:00:02.0\t\n");
+    fx_put("sys/bus/pci/drivers/virtio-pci/bind", "");
+    fx_link("../../../devices/pci0000:00/0000:00:02.0", "sys/bus/pci/devices/0000:00:02.0");
+    fx_link("../../../devices/pci0000:00/0000:00:03.0", "sys/bus/pci/devices/0000:00:03.0");
+    fx_link("../../../devices/pci0000:00/0000:00:03.0/virtio0", "sys/bus/virtio/devices/virtio0");
+    fx_link("../../../../bus/pci/drivers/virtio-pci", "sys/devices/pci0000:00/0000:00:03.0/driver");
+    fx_put("sys/kernel/debug/devices_deferred", "0000:00:02.0\t\n");
 }
 
-static void test_incus_failure(struct fr_roots *r, struct fr_modules *m)
+static void test_bad_args(void)
 {
-    struct fr_devtab t = {0};
+    CHECK_INT(fr_diagnose(NULL, NULL, NULL, NULL, false, stdout), -EINVAL);
+}
+
+static void test_incus_failure(void)
+{
     char *s;
     int ret;
 
+    if (setup(true) < 0)
+        return;
     make_incus_failure();
-    s = diag(r, "UUID=1234-ABCD", m, &t, false, &ret);
+    s = diag(r, "UUID=1234-ABCD", mods, &tab, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "kernel:       " RELEASE) != NULL);
     CHECK(strstr(s, "root wanted:  UUID=1234-ABCD") != NULL);
@@ -200,7 +152,7 @@ static void test_incus_failure(struct fr_roots *r, struct fr_modules *m)
     CHECK(strstr(s, "0000:00:03.0  pci:") == NULL);
     free(s);
 
-    s = diag(r, "UUID=1234-ABCD", m, &t, true, &ret);
+    s = diag(r, "UUID=1234-ABCD", mods, &tab, true, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "\"kernel_release\": \"" RELEASE "\"") != NULL);
     check_json_valid(s, "i=d[\"iommu\"]; assert d[\"version\"]==1; assert i[\"present\"]; "
@@ -223,27 +175,28 @@ static void test_incus_failure(struct fr_roots *r, struct fr_modules *m)
     free(s);
 
     /* virtio_iommu loaded, yet its driver not bound (it failed to probe). */
-    put("sys/module/virtio_iommu/initstate", "live\n");
-    s = diag(r, "UUID=1234-ABCD", m, &t, false, &ret);
+    fx_module_state("virtio_iommu", "live\n");
+    s = diag(r, "UUID=1234-ABCD", mods, &tab, false, &ret);
     CHECK(strstr(s, "probe deferred: it waits for the IOMMU driver, virtio_iommu, which is loaded "
                     "but not bound\n") != NULL);
     CHECK(strstr(s, "driver: virtio_iommu, a module in this initramfs, loaded\n") != NULL);
     free(s);
-    unlink_at("sys/module/virtio_iommu/initstate");
-    char dir[PATH_MAX];
-    fr_path(dir, sizeof(dir), top, "sys/module/virtio_iommu");
-    rmdir(dir);
-    fr_devtab_free(&t);
+    fr_devtab_free(&tab);
+    fr_modules_free(mods);
 }
 
 /* Same machine, but this initramfs has no modules dir at all. */
-static void test_no_modules(struct fr_roots *r)
+static void test_no_modules(void)
 {
-    struct fr_roots r2 = *r;
+    struct fr_roots r2;
     char *s;
     int ret;
 
-    fr_path(r2.modules, sizeof(r2.modules), top, "root/lib/modules/none");
+    if (setup(false) < 0)
+        return;
+    make_incus_failure();
+    r2 = roots;
+    fr_path(r2.modules, sizeof(r2.modules), fx_top, "root/lib/modules/none");
     s = diag(&r2, NULL, NULL, NULL, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "root wanted:  (none") != NULL);
@@ -271,19 +224,27 @@ static void test_no_modules(struct fr_roots *r)
     free(s);
 }
 
-static void test_bound(struct fr_roots *r, struct fr_modules *m)
+/* The cure: virtio_iommu bound; the storage controller probed; nothing
+ * deferred; an older kernel's name-only line format. */
+static void make_bound(void)
+{
+    make_incus_failure();
+    fx_put("sys/bus/virtio/drivers/virtio_iommu/bind", "");
+    fx_link("../../../../../bus/virtio/drivers/virtio_iommu",
+            "sys/devices/pci0000:00/0000:00:03.0/virtio0/driver");
+    fx_link("../../../../bus/pci/drivers/virtio-pci", "sys/devices/pci0000:00/0000:00:02.0/driver");
+    fx_put("sys/kernel/debug/devices_deferred", "platform-thing\n\n   \n");
+}
+
+static void test_bound(void)
 {
     char *s;
     int ret;
 
-    /* virtio_iommu bound; the storage controller probed; nothing deferred;
-     * an older kernel's name-only line format. */
-    put("sys/bus/virtio/drivers/virtio_iommu/bind", "");
-    link_at("../../../../../bus/virtio/drivers/virtio_iommu",
-            "sys/devices/pci0000:00/0000:00:03.0/virtio0/driver");
-    link_at("../../../../bus/pci/drivers/virtio-pci", "sys/devices/pci0000:00/0000:00:02.0/driver");
-    put("sys/kernel/debug/devices_deferred", "platform-thing\n\n   \n");
-    s = diag(r, "LABEL=root", m, NULL, false, &ret);
+    if (setup(true) < 0)
+        return;
+    make_bound();
+    s = diag(r, "LABEL=root", mods, NULL, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "its driver is bound") != NULL);
     CHECK(strstr(s, "not bound") == NULL);
@@ -294,13 +255,14 @@ static void test_bound(struct fr_roots *r, struct fr_modules *m)
     free(s);
 
     /* No debugfs list at all (not the real /sys: nothing is mounted). */
-    unlink_at("sys/kernel/debug/devices_deferred");
-    s = diag(r, NULL, m, NULL, true, &ret);
+    fx_unlink("sys/kernel/debug/devices_deferred");
+    s = diag(r, NULL, mods, NULL, true, &ret);
     CHECK_INT(ret, 0);
     check_json_valid(s, "assert d[\"deferred\"][\"status\"]==\"absent\"; "
                         "assert d[\"iommu\"][\"driver_bound\"]; assert d[\"driverless\"]==[]; "
                         "assert d[\"root\"][\"spec\"] is None");
     free(s);
+    fr_modules_free(mods);
 }
 
 static struct fr_blockdev *add_dev(struct fr_devtab *t, const char *name, unsigned minor)
@@ -321,17 +283,17 @@ static struct fr_blockdev *add_dev(struct fr_devtab *t, const char *name, unsign
     return d;
 }
 
-static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
+/* vda (GPT) and vda1 (ext4) with every tag set, on the cured machine. */
+static void make_blockdevs(struct fr_devtab *t)
 {
-    struct fr_devtab t = {0};
     struct fr_blockdev *d;
-    char *s;
-    int ret;
 
-    d = add_dev(&t, "vda", 0);
+    make_bound();
+    fx_unlink("sys/kernel/debug/devices_deferred");
+    d = add_dev(t, "vda", 0);
     snprintf(d->probe.pttype, sizeof(d->probe.pttype), "gpt");
     d->probe.rc = 1;
-    d = add_dev(&t, "vda1", 1);
+    d = add_dev(t, "vda1", 1);
     d->partition = true;
     d->partn = 1;
     snprintf(d->probe.type, sizeof(d->probe.type), "ext4");
@@ -340,8 +302,18 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
     snprintf(d->probe.label, sizeof(d->probe.label), "Root ");
     snprintf(d->probe.partuuid, sizeof(d->probe.partuuid), "9e1f0c2a-01");
     snprintf(d->probe.partlabel, sizeof(d->probe.partlabel), "rootfs");
+}
 
-    s = diag(r, "UUID=0a1b2c3d-1111-2222-3333-444455556666", m, &t, false, &ret);
+static void test_blockdevs(void)
+{
+    char *s;
+    int ret;
+
+    if (setup(true) < 0)
+        return;
+    make_blockdevs(&tab);
+
+    s = diag(r, "UUID=0a1b2c3d-1111-2222-3333-444455556666", mods, &tab, false, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "/dev/vda1  252:1  partition 1 of vda TYPE=\"ext4\" "
                     "UUID=\"0a1b2c3d-1111-2222-3333-444455556666\" LABEL=\"Root \" "
@@ -351,33 +323,59 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
     CHECK(strstr(s, "near miss") == NULL);
     free(s);
 
-    /* Dashes dropped: a near miss, not a match. */
-    s = diag(r, "UUID=0A1B2C3D111122223333444455556666", m, &t, false, &ret);
-    CHECK(strstr(s, "no device matches") != NULL);
-    CHECK(strstr(s, "near miss: ") != NULL && strstr(s, "vda1 has UUID=") != NULL);
-    CHECK(strstr(s, "did you mean root=UUID=0a1b2c3d-1111-2222-3333-444455556666?") != NULL);
-    free(s);
+    /* Near misses: what the report then says (each of has[] in it). */
+    static const struct {
+        const char *spec, *has[4];
+    } misses[] = {
+        /* Dashes dropped: a near miss, not a match. */
+        {"UUID=0A1B2C3D111122223333444455556666",
+         {"no device matches", "near miss: ", "vda1 has UUID=",
+          "did you mean root=UUID=0a1b2c3d-1111-2222-3333-444455556666?"}},
+        /* Label differing in case and a trailing blank. */
+        {"LABEL=root", {"vda1 has LABEL=\"Root \": a label differing only in letter case"}},
+        /* The partition label given as a filesystem label, and the reverse. */
+        {"LABEL=rootfs", {"use root=PARTLABEL=", "did you mean root=PARTLABEL=rootfs?"}},
+        {"PARTUUID=0a1b2c3d-1111-2222-3333-444455556666", {"use root=UUID="}},
+        {"/dev/sda1", {"did you mean root=/dev/vda1?"}},
+    };
+    for (size_t i = 0; i < sizeof(misses) / sizeof(misses[0]); i++) {
+        s = diag(r, misses[i].spec, mods, &tab, false, &ret);
+        for (size_t k = 0; k < 4 && misses[i].has[k]; k++)
+            CHECK(strstr(s, misses[i].has[k]) != NULL);
+        free(s);
+    }
 
-    /* Label differing in case and a trailing blank. */
-    s = diag(r, "LABEL=root", m, &t, false, &ret);
-    CHECK(strstr(s, "vda1 has LABEL=\"Root \": a label differing only in letter case") != NULL);
-    free(s);
+    fr_devtab_free(&tab);
+    fr_modules_free(mods);
+}
 
-    /* The partition label given as a filesystem label, and the reverse. */
-    s = diag(r, "LABEL=rootfs", m, &t, false, &ret);
-    CHECK(strstr(s, "use root=PARTLABEL=") != NULL);
-    CHECK(strstr(s, "did you mean root=PARTLABEL=rootfs?") != NULL);
-    free(s);
-    s = diag(r, "PARTUUID=0a1b2c3d-1111-2222-3333-444455556666", m, &t, false, &ret);
-    CHECK(strstr(s, "use root=UUID=") != NULL);
-    free(s);
-    s = diag(r, "/dev/sda1", m, &t, false, &ret);
-    CHECK(strstr(s, "did you mean root=/dev/vda1?") != NULL);
-    free(s);
+/* Control bytes and UTF-8 in the label and the spec, in text and JSON. */
+#define HOSTILE_LABEL "a\nb\x7f\x1b[31m \xc3\xa9"
+#define HOSTILE_SPEC "LABEL=A\nB\x7f\x1b[31m \xc3\xa9"
+
+static void test_escaping(void)
+{
+    /* The plain report escapes control bytes as log lines do (\xHH), keeps
+     * UTF-8, and stays one line per fact: in the label, the spec (root
+     * wanted, no match, advice) and the near miss. */
+    static const char *const lines[] = {
+        "  root wanted:  LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9\n",
+        " LABEL=\"a\\x0ab\\x7f\\x1b[31m \xc3\xa9\" PARTUUID=",
+        "\n  LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9: no device matches.\n",
+        "vda1 has LABEL=\"a\\x0ab\\x7f\\x1b[31m \xc3\xa9\": a label differing",
+        "did you mean root=LABEL=a\\x0ab\\x7f\\x1b[31m \xc3\xa9?\n",
+        "(waits again for LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9, loading",
+    };
+    char *s;
+    int ret;
+
+    if (setup(true) < 0)
+        return;
+    make_blockdevs(&tab);
 
     /* Hostile label text stays one valid JSON string. */
-    snprintf(t.v[1].probe.label, sizeof(t.v[1].probe.label), "a\"b\\c\nd\x01\xff");
-    s = diag(r, "LABEL=nothing", m, &t, true, &ret);
+    snprintf(tab.v[1].probe.label, sizeof(tab.v[1].probe.label), "a\"b\\c\nd\x01\xff");
+    s = diag(r, "LABEL=nothing", mods, &tab, true, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "\"label\": \"a\\\"b\\\\c\\nd\\u0001\\ufffd\"") != NULL);
     check_json_valid(s, "b=d[\"block_devices\"]; assert [x[\"name\"] for x in b]==[\"vda\",\"vda1\"]; "
@@ -387,30 +385,35 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
                         "assert d[\"root\"][\"kind\"]==\"LABEL\" and d[\"root\"][\"candidates\"]==0");
     free(s);
 
-    /* The plain report escapes control bytes as log lines do (\xHH), keeps
-     * UTF-8, and stays one line per fact: in the label, the spec (root
-     * wanted, no match, advice) and the near miss. */
-    snprintf(t.v[1].probe.label, sizeof(t.v[1].probe.label), "a\nb\x7f\x1b[31m \xc3\xa9");
-    s = diag(r, "LABEL=A\nB\x7f\x1b[31m \xc3\xa9", m, &t, false, &ret);
-    CHECK_INT(ret, 0);
-    CHECK(strstr(s, "  root wanted:  LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9\n") != NULL);
-    CHECK(strstr(s, " LABEL=\"a\\x0ab\\x7f\\x1b[31m \xc3\xa9\" PARTUUID=") != NULL);
-    CHECK(strstr(s, "\n  LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9: no device matches.\n") != NULL);
-    CHECK(strstr(s, "vda1 has LABEL=\"a\\x0ab\\x7f\\x1b[31m \xc3\xa9\": a label differing") != NULL);
-    CHECK(strstr(s, "did you mean root=LABEL=a\\x0ab\\x7f\\x1b[31m \xc3\xa9?\n") != NULL);
-    CHECK(strstr(s, "(waits again for LABEL=A\\x0aB\\x7f\\x1b[31m \xc3\xa9, loading") != NULL);
-    size_t raw = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        raw += (*p < 0x20 && *p != '\n') || *p == 0x7f;
-    CHECK_INT(raw, 0);
-    free(s);
+    snprintf(tab.v[1].probe.label, sizeof(tab.v[1].probe.label), "%s", HOSTILE_LABEL);
+    for (int json = 0; json <= 1; json++) {
+        s = diag(r, HOSTILE_SPEC, mods, &tab, json, &ret);
+        CHECK_INT(ret, 0);
+        if (json) {
+            /* JSON escapes on its own: the document stays valid, the text intact. */
+            check_json_valid(
+                s, "assert d[\"root\"][\"spec\"]==\"LABEL=A\\nB\\x7f\\x1b[31m \\xe9\"; "
+                   "assert d[\"block_devices\"][1][\"label\"]==\"a\\nb\\x7f\\x1b[31m \\xe9\"; "
+                   "assert d[\"root\"][\"near_misses\"][0][\"value\"]==d[\"block_devices\"][1][\"label\"]");
+            free(s);
+            break;
+        }
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+            CHECK(strstr(s, lines[i]) != NULL);
+        size_t raw = 0;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+            raw += (*p < 0x20 && *p != '\n') || *p == 0x7f;
+        CHECK_INT(raw, 0);
+        free(s);
+    }
+
     /* A line longer than say()'s stack buffer (a long modules dir path):
      * escaped whole, not cut. */
     struct fr_roots r2 = *r;
     size_t len = (size_t)snprintf(r2.modules, sizeof(r2.modules), "/nonexistent/");
     memset(r2.modules + len, '\x01', 1000);
     snprintf(r2.modules + len + 1000, sizeof(r2.modules) - len - 1000, "/mods");
-    s = diag(&r2, "LABEL=nothing", NULL, &t, false, &ret);
+    s = diag(&r2, "LABEL=nothing", NULL, &tab, false, &ret);
     CHECK_INT(ret, 0);
     const char *l = strstr(s, "  modules dir:  /nonexistent/\\x01");
     CHECK(l != NULL);
@@ -422,44 +425,12 @@ static void test_blockdevs(struct fr_roots *r, struct fr_modules *m)
         CHECK(strncmp(l, "/mods  (missing or unusable: no module can be loaded)\n", 54) == 0);
     }
     free(s);
-    /* JSON escapes on its own: the document stays valid, the text intact. */
-    snprintf(t.v[1].probe.label, sizeof(t.v[1].probe.label), "a\nb\x7f\x1b[31m \xc3\xa9");
-    s = diag(r, "LABEL=A\nB\x7f\x1b[31m \xc3\xa9", m, &t, true, &ret);
-    CHECK_INT(ret, 0);
-    check_json_valid(s, "assert d[\"root\"][\"spec\"]==\"LABEL=A\\nB\\x7f\\x1b[31m \\xe9\"; "
-                        "assert d[\"block_devices\"][1][\"label\"]==\"a\\nb\\x7f\\x1b[31m \\xe9\"; "
-                        "assert d[\"root\"][\"near_misses\"][0][\"value\"]==d[\"block_devices\"][1][\"label\"]");
-    free(s);
-    fr_devtab_free(&t);
+    fr_devtab_free(&tab);
+    fr_modules_free(mods);
 }
 
-int main(void)
-{
-    struct fr_roots r;
-    struct fr_modules *m = NULL;
-
-    fr_log_init(FR_LOG_ERR, NULL);
-    snprintf(top, sizeof(top), "/tmp/fr-diagnose-XXXXXX");
-    if (!mkdtemp(top)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    memset(&r, 0, sizeof(r));
-    fr_path(r.sys, sizeof(r.sys), top, "sys");
-    fr_path(r.dev, sizeof(r.dev), top, "dev");
-    snprintf(r.release, sizeof(r.release), "%s", RELEASE);
-    r.real_sys = 0;
-
-    CHECK_INT(fr_diagnose(NULL, NULL, NULL, NULL, false, stdout), -EINVAL);
-    if (make_modules(&r) == 0 && fr_modules_new(&r, true, &m) == 0) {
-        test_incus_failure(&r, m);
-        test_no_modules(&r);
-        test_bound(&r, m);
-        test_blockdevs(&r, m);
-        fr_modules_free(m);
-    } else {
-        CHECK(!"fake modules dir");
-    }
-    nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    return check_summary("test_diagnose");
-}
+static const struct check_case cases[] = {
+    CASE(bad_args), CASE(incus_failure), CASE(no_modules),
+    CASE(bound),    CASE(blockdevs),     CASE(escaping),
+};
+CHECK_MAIN("test_diagnose", cases)

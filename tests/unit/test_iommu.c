@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "devices.h"
 #include "diagnose.h"
 #include "internal.h"
@@ -21,44 +22,7 @@
 #include "log.h"
 #include "roots.h"
 
-static char top[64];
-
-static void mkdirs(const char *rel)
-{
-    char path[PATH_MAX];
-
-    fr_path(path, sizeof(path), top, "%s", rel);
-    for (char *p = path + strlen(top) + 1; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        mkdir(path, 0755);
-        *p = '/';
-    }
-    mkdir(path, 0755);
-}
-
-/* Writes len bytes (may hold NULs) to top/rel, making parent dirs. */
-static void put(const char *rel, const char *data, size_t len)
-{
-    char path[PATH_MAX], dir[PATH_MAX];
-    FILE *f;
-
-    snprintf(dir, sizeof(dir), "%s", rel);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = '\0';
-        mkdirs(dir);
-    }
-    fr_path(path, sizeof(path), top, "%s", rel);
-    f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return;
-    }
-    fwrite(data, 1, len, f);
-    fclose(f);
-}
-
-#define PUT(rel, lit) put((rel), (lit), sizeof(lit) - 1)
+#define PUT(rel, lit) FX_PUT_LIT((rel), (lit))
 #define DT "firmware/devicetree/base/"
 
 /* Writes n big-endian 32-bit cells, as a device tree property holds them. */
@@ -76,42 +40,16 @@ static void put_cells(const char *rel, int n, ...)
         buf[4 * i + 3] = (unsigned char)v;
     }
     va_end(ap);
-    put(rel, (const char *)buf, (size_t)(n < 16 ? n : 16) * 4);
+    fx_put_bytes(rel, buf, (size_t)(n < 16 ? n : 16) * 4);
 }
 
-static void link_at(const char *target, const char *rel)
-{
-    char path[PATH_MAX];
-
-    fr_path(path, sizeof(path), top, "%s", rel);
-    if (symlink(target, path) < 0)
-        perror(path);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_tree(void)
-{
-    nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
+/* An empty tree in fx_top, the sysfs root of r. */
 static void new_tree(struct fr_roots *r)
 {
-    if (top[0])
-        rm_tree();
-    snprintf(top, sizeof(top), "/tmp/fr-iommu-XXXXXX");
-    if (!mkdtemp(top)) {
-        perror("mkdtemp");
-        exit(1);
-    }
+    fx_rm_tree(fx_top);
+    mkdir(fx_top, 0700);
     memset(r, 0, sizeof(*r));
-    snprintf(r->sys, sizeof(r->sys), "%s", top);
+    snprintf(r->sys, sizeof(r->sys), "%s", fx_top);
 }
 
 /* The diagnosis of a fixture tree (no modules, no block devices). */
@@ -130,6 +68,29 @@ static char *diagnosis(const struct fr_roots *r, bool json)
     return text;
 }
 
+/* The device tree node is traced from user's prop, as detect() and the
+ * diagnosis (text, and JSON's devicetree_iommu_map) say. */
+static void check_traced(const struct fr_roots *r, const char *user, const char *prop,
+                         const char *json_map)
+{
+    struct fr_iommu io;
+    char want[160], *text;
+
+    CHECK_INT(fr_iommu_detect(r, &io), 0);
+    CHECK(io.devicetree && io.dt_iommu_map);
+    CHECK_STR(io.dt_user, user);
+    CHECK_STR(io.dt_prop, prop);
+    snprintf(want, sizeof(want), "device tree node \"virtio,pci-iommu\" (%s on %s)\n", prop,
+             user);
+    text = diagnosis(r, false);
+    CHECK(strstr(text, want));
+    free(text);
+    snprintf(want, sizeof(want), "\"devicetree_iommu_map\": %s", json_map);
+    text = diagnosis(r, true);
+    CHECK(strstr(text, want));
+    free(text);
+}
+
 static void test_empty(void)
 {
     struct fr_roots r;
@@ -145,7 +106,7 @@ static void test_empty(void)
     CHECK_INT(fr_iommu_detect(NULL, &io), -EINVAL);
 
     /* A sysfs root that does not exist at all is not an error either. */
-    fr_path(r.sys, sizeof(r.sys), top, "nonexistent");
+    fr_path(r.sys, sizeof(r.sys), fx_top, "nonexistent");
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(!fr_iommu_present(&io));
 }
@@ -180,17 +141,17 @@ static void test_virtio_and_pci(void)
     PUT("devices/pci0000:00/0000:00:03.0/virtio0/device", "0x0017\n");
     PUT("devices/pci0000:00/0000:00:03.0/virtio0/vendor", "0x1af4\n");
     PUT("devices/pci0000:00/0000:00:04.0/vendor", "garbage\n");
-    mkdirs("bus/pci/devices");
-    mkdirs("bus/pci/drivers/virtio-pci");
-    mkdirs("bus/virtio/devices");
-    mkdirs("bus/virtio/drivers/virtio_blk");
-    link_at("../../../devices/pci0000:00/0000:00:02.0", "bus/pci/devices/0000:00:02.0");
-    link_at("../../../devices/pci0000:00/0000:00:03.0", "bus/pci/devices/0000:00:03.0");
-    link_at("../../../devices/pci0000:00/0000:00:04.0", "bus/pci/devices/0000:00:04.0");
-    link_at("../../../../bus/pci/drivers/virtio-pci", "devices/pci0000:00/0000:00:03.0/driver");
-    link_at("../../../devices/pci0000:00/0000:00:02.0/virtio1", "bus/virtio/devices/virtio1");
-    link_at("../../../devices/pci0000:00/0000:00:03.0/virtio0", "bus/virtio/devices/virtio0");
-    link_at("../../../../../bus/virtio/drivers/virtio_blk",
+    fx_mkdirs("bus/pci/devices");
+    fx_mkdirs("bus/pci/drivers/virtio-pci");
+    fx_mkdirs("bus/virtio/devices");
+    fx_mkdirs("bus/virtio/drivers/virtio_blk");
+    fx_link("../../../devices/pci0000:00/0000:00:02.0", "bus/pci/devices/0000:00:02.0");
+    fx_link("../../../devices/pci0000:00/0000:00:03.0", "bus/pci/devices/0000:00:03.0");
+    fx_link("../../../devices/pci0000:00/0000:00:04.0", "bus/pci/devices/0000:00:04.0");
+    fx_link("../../../../bus/pci/drivers/virtio-pci", "devices/pci0000:00/0000:00:03.0/driver");
+    fx_link("../../../devices/pci0000:00/0000:00:02.0/virtio1", "bus/virtio/devices/virtio1");
+    fx_link("../../../devices/pci0000:00/0000:00:03.0/virtio0", "bus/virtio/devices/virtio0");
+    fx_link("../../../../../bus/virtio/drivers/virtio_blk",
             "devices/pci0000:00/0000:00:02.0/virtio1/driver");
 
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
@@ -204,8 +165,8 @@ static void test_virtio_and_pci(void)
     CHECK(fr_iommu_present(&io));
 
     /* virtio_iommu binds. */
-    mkdirs("bus/virtio/drivers/virtio_iommu");
-    link_at("../../../../../bus/virtio/drivers/virtio_iommu",
+    fx_mkdirs("bus/virtio/drivers/virtio_iommu");
+    fx_link("../../../../../bus/virtio/drivers/virtio_iommu",
             "devices/pci0000:00/0000:00:03.0/virtio0/driver");
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.virtio_device && io.bound);
@@ -233,8 +194,8 @@ static void test_first_evidence(void)
     /* PCI 1af4:1057 as well: found there, the device tree is not walked. */
     PUT("devices/pci0000:00/0000:00:03.0/vendor", "0x1af4\n");
     PUT("devices/pci0000:00/0000:00:03.0/device", "0x1057\n");
-    mkdirs("bus/pci/devices");
-    link_at("../../../devices/pci0000:00/0000:00:03.0", "bus/pci/devices/0000:00:03.0");
+    fx_mkdirs("bus/pci/devices");
+    fx_link("../../../devices/pci0000:00/0000:00:03.0", "bus/pci/devices/0000:00:03.0");
     CHECK_INT(fr_iommu_detect_first(&r, &io), 0);
     CHECK(io.pci_device && !io.devicetree);
 
@@ -248,7 +209,7 @@ static void test_first_evidence(void)
 
     /* Bound is reported even though the virtio list was skipped. */
     PUT("bus/virtio/drivers/virtio_iommu/bind", "");
-    link_at("../../../../devices/virtio0", "bus/virtio/drivers/virtio_iommu/virtio0");
+    fx_link("../../../../devices/virtio0", "bus/virtio/drivers/virtio_iommu/virtio0");
     CHECK_INT(fr_iommu_detect_first(&r, &io), 0);
     CHECK(io.viot && io.bound);
 }
@@ -263,11 +224,11 @@ static void test_driver_dir(void)
     PUT("firmware/acpi/tables/VIOT", "VIOT");
     PUT("bus/virtio/drivers/virtio_iommu/uevent", "DRIVER=virtio_iommu\n");
     PUT("bus/virtio/drivers/virtio_iommu/bind", "");
-    link_at("../../../../module/virtio_iommu", "bus/virtio/drivers/virtio_iommu/module");
+    fx_link("../../../../module/virtio_iommu", "bus/virtio/drivers/virtio_iommu/module");
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.viot && !io.bound); /* only "module": nothing bound */
 
-    link_at("../../../../devices/virtio0", "bus/virtio/drivers/virtio_iommu/virtio0");
+    fx_link("../../../../devices/virtio0", "bus/virtio/drivers/virtio_iommu/virtio0");
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.viot && io.bound);
 }
@@ -284,7 +245,7 @@ static void test_devicetree(void)
     PUT("firmware/devicetree/base/pcie@10000000/other@1/compatible", "virtio,pci-iommu-v2\0");
     PUT("firmware/devicetree/base/pcie@10000000/other@2/compatible", "virtio,pci\0");
     /* A symlink loop must not be followed. */
-    link_at("..", "firmware/devicetree/base/pcie@10000000/loop");
+    fx_link("..", "firmware/devicetree/base/pcie@10000000/loop");
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(!io.devicetree);
     CHECK(!fr_iommu_present(&io));
@@ -305,16 +266,7 @@ static void test_devicetree(void)
     PUT("firmware/devicetree/base/pcie@10000000/iommu-map",
         "\x00\x00\x00\x00" "\x00\x00\x80\x04" "\x00\x00\x00\x00" "\x00\x00\x00\x10"
         "\x00\x00\x00\x11" "\x00\x00\x80\x05" "\x00\x00\x00\x11" "\x00\x00\xff\xef");
-    CHECK_INT(fr_iommu_detect(&r, &io), 0);
-    CHECK(io.devicetree && io.dt_iommu_map);
-    CHECK_STR(io.dt_user, "pcie@10000000");
-    CHECK_STR(io.dt_prop, "iommu-map");
-    char *text = diagnosis(&r, false);
-    CHECK(strstr(text, "device tree node \"virtio,pci-iommu\" (iommu-map on pcie@10000000)\n"));
-    free(text);
-    text = diagnosis(&r, true);
-    CHECK(strstr(text, "\"devicetree_iommu_map\": \"pcie@10000000\""));
-    free(text);
+    check_traced(&r, "pcie@10000000", "iommu-map", "\"pcie@10000000\"");
 
     /* A phandle in a non-phandle cell (rid-base, length) does not count. */
     PUT("firmware/devicetree/base/pcie@10000000/iommu-map",
@@ -325,16 +277,7 @@ static void test_devicetree(void)
     /* A platform device with iommus = <phandle id>: taken when no
      * iommu-map points at the IOMMU, and not reported as an iommu-map. */
     PUT(DT "dma@9000000/iommus", "\x00\x00\x80\x05\x00\x00\x00\x01");
-    CHECK_INT(fr_iommu_detect(&r, &io), 0);
-    CHECK(io.dt_iommu_map);
-    CHECK_STR(io.dt_user, "dma@9000000");
-    CHECK_STR(io.dt_prop, "iommus");
-    text = diagnosis(&r, false);
-    CHECK(strstr(text, "device tree node \"virtio,pci-iommu\" (iommus on dma@9000000)\n"));
-    free(text);
-    text = diagnosis(&r, true); /* not an iommu-map */
-    CHECK(strstr(text, "\"devicetree_iommu_map\": null"));
-    free(text);
+    check_traced(&r, "dma@9000000", "iommus", "null"); /* not an iommu-map */
     /* A real iommu-map wins over it, whatever the directory order. */
     put_cells(DT "pcie@10000000/iommu-map", 8, 0, 0x8005, 0, 0x10, 0x11, 0x8005, 0x11, 0xffef);
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
@@ -391,7 +334,7 @@ static void test_devicetree_corrupt(void)
     PUT(DT "virtio_iommu@10/compatible", "virtio,pci-iommu\0");
     put_cells(DT "virtio_iommu@10/phandle", 1, 0x8005);
     /* Sanity: the whole entry alone is traced. */
-    put(DT "pcie@10000000/iommu-map", (const char *)entry, sizeof(entry));
+    fx_put_bytes(DT "pcie@10000000/iommu-map", entry, sizeof(entry));
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.dt_iommu_map);
 
@@ -400,27 +343,27 @@ static void test_devicetree_corrupt(void)
         memcpy(big + i, entry, 16);
     static const size_t lens[] = {0, 1, 3, 7, 8, 9, 12, 15, 17, 20, 24, 31};
     for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-        put(DT "pcie@10000000/iommu-map", (const char *)big, lens[i]);
+        fx_put_bytes(DT "pcie@10000000/iommu-map", big, lens[i]);
         CHECK_INT(fr_iommu_detect(&r, &io), 0);
         CHECK(io.devicetree && !io.dt_iommu_map);
     }
     /* One good entry for another IOMMU, then half an entry whose phandle
      * cell (offset 20) would match: the kernel refuses the whole map. */
-    put(DT "pcie@10000000/iommu-map", (const char *)two, sizeof(two));
+    fx_put_bytes(DT "pcie@10000000/iommu-map", two, sizeof(two));
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.devicetree && !io.dt_iommu_map);
 
     /* Longer than we read: not parsed from a cut copy. */
-    put(DT "pcie@10000000/iommu-map", (const char *)big, sizeof(big));
+    fx_put_bytes(DT "pcie@10000000/iommu-map", big, sizeof(big));
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.devicetree && !io.dt_iommu_map);
-    put(DT "pcie@10000000/iommu-map", (const char *)big, 4096);
+    fx_put_bytes(DT "pcie@10000000/iommu-map", big, 4096);
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.dt_iommu_map);
     CHECK_STR(io.dt_user, "pcie@10000000");
 
     /* A FIFO where the property should be: not opened for reading. */
-    fr_path(path, sizeof(path), top, DT "pcie@10000000/iommu-map");
+    fr_path(path, sizeof(path), fx_top, DT "pcie@10000000/iommu-map");
     CHECK_INT(remove(path), 0);
     CHECK_INT(mkfifo(path, 0644), 0);
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
@@ -449,7 +392,7 @@ static void test_devicetree_corrupt(void)
     put_cells(DT "virtio_iommu@10/#iommu-cells", 1, 1);
 
     /* A phandle of the wrong size, or the reserved ~0: no phandle. */
-    put(DT "pcie@10000000/iommu-map", (const char *)entry, sizeof(entry));
+    fx_put_bytes(DT "pcie@10000000/iommu-map", entry, sizeof(entry));
     PUT(DT "virtio_iommu@10/phandle", "\x00\x80\x05");
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.devicetree && !io.dt_iommu_map);
@@ -461,8 +404,8 @@ static void test_devicetree_corrupt(void)
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(io.devicetree && !io.dt_iommu_map);
     /* The old "linux,phandle" name still counts. */
-    put(DT "pcie@10000000/iommu-map", (const char *)entry, sizeof(entry));
-    fr_path(path, sizeof(path), top, DT "virtio_iommu@10/phandle");
+    fx_put_bytes(DT "pcie@10000000/iommu-map", entry, sizeof(entry));
+    fr_path(path, sizeof(path), fx_top, DT "virtio_iommu@10/phandle");
     remove(path);
     put_cells(DT "virtio_iommu@10/linux,phandle", 1, 0x8005);
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
@@ -482,12 +425,12 @@ static void test_devicetree_proc_fallback(void)
     PUT("fw/base/pcie@10000000/virtio_iommu@10/compatible", "virtio,pci-iommu\0");
     put_cells("fw/base/pcie@10000000/virtio_iommu@10/phandle", 1, 0x8005);
     put_cells("fw/base/pcie@10000000/iommu-map", 4, 0, 0x8005, 0, 0x10);
-    mkdirs("proc");
+    fx_mkdirs("proc");
     /* As on a real system: /proc/device-tree is a symlink to the tree. */
-    link_at("../fw/base", "proc/device-tree");
-    fr_path(proc_dt, sizeof(proc_dt), top, "proc/device-tree");
-    mkdirs("sys");
-    fr_path(r.sys, sizeof(r.sys), top, "sys");
+    fx_link("../fw/base", "proc/device-tree");
+    fr_path(proc_dt, sizeof(proc_dt), fx_top, "proc/device-tree");
+    fx_mkdirs("sys");
+    fr_path(r.sys, sizeof(r.sys), fx_top, "sys");
 
     CHECK_INT(fr_iommu_detect_at(&r, proc_dt, &io), 0);
     CHECK(io.devicetree && io.dt_iommu_map);
@@ -503,13 +446,13 @@ static void test_devicetree_proc_fallback(void)
     CHECK_INT(fr_iommu_detect_at(NULL, proc_dt, &io), -EINVAL);
 
     /* A missing fallback is no error. */
-    fr_path(proc_dt, sizeof(proc_dt), top, "proc/nonexistent");
+    fr_path(proc_dt, sizeof(proc_dt), fx_top, "proc/nonexistent");
     CHECK_INT(fr_iommu_detect_at(&r, proc_dt, &io), 0);
     CHECK(!io.devicetree);
 
     /* The sysfs tree, when there, is the one read (here without the node). */
     PUT("sys/firmware/devicetree/base/compatible", "linux,dummy-virt\0");
-    fr_path(proc_dt, sizeof(proc_dt), top, "proc/device-tree");
+    fr_path(proc_dt, sizeof(proc_dt), fx_top, "proc/device-tree");
     CHECK_INT(fr_iommu_detect_at(&r, proc_dt, &io), 0);
     CHECK(!io.devicetree);
     /* Deeper than anyone nests nodes: not searched. */
@@ -518,31 +461,28 @@ static void test_devicetree_proc_fallback(void)
     for (int i = 0; i < 20; i++)
         strcat(rel, "/n");
     strcat(rel, "/compatible");
-    put(rel, "virtio,pci-iommu", 17);
+    fx_put_bytes(rel, "virtio,pci-iommu", 17);
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(!io.devicetree);
 
     /* A node that is a symlink to a matching node elsewhere is not followed. */
     new_tree(&r);
     PUT("elsewhere/node/compatible", "virtio,pci-iommu\0");
-    mkdirs("firmware/devicetree/base");
-    link_at("../../../elsewhere/node", "firmware/devicetree/base/iommu");
+    fx_mkdirs("firmware/devicetree/base");
+    fx_link("../../../elsewhere/node", "firmware/devicetree/base/iommu");
     CHECK_INT(fr_iommu_detect(&r, &io), 0);
     CHECK(!io.devicetree);
 }
 
-int main(void)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    test_empty();
-    test_viot();
-    test_virtio_and_pci();
-    test_driver_dir();
-    test_first_evidence();
-    test_devicetree();
-    test_devicetree_other_iommu();
-    test_devicetree_corrupt();
-    test_devicetree_proc_fallback();
-    rm_tree();
-    return check_summary("test_iommu");
-}
+static const struct check_case cases[] = {
+    CASE(empty),
+    CASE(viot),
+    CASE(virtio_and_pci),
+    CASE(driver_dir),
+    CASE(first_evidence),
+    CASE(devicetree),
+    CASE(devicetree_other_iommu),
+    CASE(devicetree_corrupt),
+    CASE(devicetree_proc_fallback),
+};
+CHECK_MAIN("test_iommu", cases)

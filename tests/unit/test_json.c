@@ -106,89 +106,67 @@ static void test_document(void)
     free(buf);
 }
 
+/* Runs a script of writer calls: { } [ ] open and close (no key), i is
+ * the int 1 without a key, s a string with key "k", n a null with key "k". */
+static int script(FILE *f, const char *ops)
+{
+    struct fr_json j;
+
+    fr_json_init(&j, f);
+    for (const char *p = ops; *p; p++) {
+        switch (*p) {
+        case '{': fr_json_begin_object(&j, NULL); break;
+        case '}': fr_json_end_object(&j); break;
+        case '[': fr_json_begin_array(&j, NULL); break;
+        case ']': fr_json_end_array(&j); break;
+        case 'i': fr_json_int(&j, NULL, 1); break;
+        case 's': fr_json_string(&j, "k", "v"); break;
+        case 'n': fr_json_null(&j, "k"); break;
+        }
+    }
+    return fr_json_finish(&j);
+}
+
 static void test_misuse(void)
 {
+    static const struct {
+        const char *ops, *what;
+        int ret;
+    } uses[] = {
+        {"{", "left open", -EINVAL},
+        {"[]]", "closed once too often", -EINVAL},
+        {"ii", "two top-level values are not one document", -EINVAL},
+        {"{i}", "a value without a key inside an object", -EINVAL},
+        {"{[]}", "a container without a key inside an object", -EINVAL},
+        {"[s]", "a key inside an array", -EINVAL},
+        {"{]", "closing the wrong container", -EINVAL},
+        {"[{]}", "closing the wrong container, the other way", -EINVAL},
+        /* Right use still passes (the checks above are not always -EINVAL). */
+        {"[{n}]", "right use", 0},
+    };
+    char deep[2 * (FR_JSON_MAX_DEPTH + 3) + 1];
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
-    struct fr_json j;
 
-    /* Left open. */
-    fr_json_init(&j, f);
-    fr_json_begin_object(&j, NULL);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-
-    /* Closed once too often. */
-    fr_json_init(&j, f);
-    fr_json_begin_array(&j, NULL);
-    fr_json_end_array(&j);
-    fr_json_end_array(&j);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-
+    for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++) {
+        int ret = script(f, uses[i].ops);
+        if (ret != uses[i].ret)
+            fprintf(stderr, "\"%s\" (%s):\n", uses[i].ops, uses[i].what);
+        CHECK_INT(ret, uses[i].ret);
+    }
     /* Deeper than the writer tracks: flagged, not overflowing. */
-    fr_json_init(&j, f);
-    for (int i = 0; i < FR_JSON_MAX_DEPTH + 3; i++)
-        fr_json_begin_array(&j, NULL);
-    for (int i = 0; i < FR_JSON_MAX_DEPTH + 3; i++)
-        fr_json_end_array(&j);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-
-    /* Two top-level values are not one document. */
-    fr_json_init(&j, f);
-    fr_json_int(&j, NULL, 1);
-    fr_json_int(&j, NULL, 2);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-
-    /* A value without a key inside an object. */
-    fr_json_init(&j, f);
-    fr_json_begin_object(&j, NULL);
-    fr_json_int(&j, NULL, 1);
-    fr_json_end_object(&j);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-
-    /* A container without a key inside an object. */
-    fr_json_init(&j, f);
-    fr_json_begin_object(&j, NULL);
-    fr_json_begin_array(&j, NULL);
-    fr_json_end_array(&j);
-    fr_json_end_object(&j);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-
-    /* A key inside an array. */
-    fr_json_init(&j, f);
-    fr_json_begin_array(&j, NULL);
-    fr_json_string(&j, "k", "v");
-    fr_json_end_array(&j);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-
-    /* Closing the wrong container, both ways. */
-    fr_json_init(&j, f);
-    fr_json_begin_object(&j, NULL);
-    fr_json_end_array(&j);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-    fr_json_init(&j, f);
-    fr_json_begin_array(&j, NULL);
-    fr_json_begin_object(&j, NULL);
-    fr_json_end_array(&j);
-    fr_json_end_object(&j);
-    CHECK_INT(fr_json_finish(&j), -EINVAL);
-
-    /* Right use still passes (the checks above are not always -EINVAL). */
-    fr_json_init(&j, f);
-    fr_json_begin_array(&j, NULL);
-    fr_json_begin_object(&j, NULL);
-    fr_json_null(&j, "k");
-    fr_json_end_object(&j);
-    fr_json_end_array(&j);
-    CHECK_INT(fr_json_finish(&j), 0);
+    memset(deep, '[', FR_JSON_MAX_DEPTH + 3);
+    memset(deep + FR_JSON_MAX_DEPTH + 3, ']', FR_JSON_MAX_DEPTH + 3);
+    deep[sizeof(deep) - 1] = '\0';
+    CHECK_INT(script(f, deep), -EINVAL);
     fclose(f);
     free(buf);
 }
 
-int main(void)
-{
-    test_escaping();
-    test_document();
-    test_misuse();
-    return check_summary("test_json");
-}
+static const struct check_case cases[] = {
+    CASE(escaping),
+    CASE(document),
+    CASE(misuse),
+};
+CHECK_MAIN("test_json", cases)

@@ -251,14 +251,12 @@ static void test_long_names(void)
     CHECK(has(&s, want));
 }
 
-int main(void)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    test_encode();
-    test_names();
-    test_long_names();
-    test_targets();
-    test_choice();
-    test_sync();
-    return check_summary("test_links");
-}
+static const struct check_case cases[] = {
+    CASE(encode),
+    CASE(names),
+    CASE(long_names),
+    CASE(targets),
+    CASE(choice),
+    CASE(sync),
+};
+CHECK_MAIN("test_links", cases)

@@ -5,6 +5,7 @@
  * fallback on -ENOTSUP and that waiting stops at the deadline. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "internal.h"
 #include "loadq.h"
+#include "roots.h"
 
 /* alias -> modules; "path" is "NAME MS ERR": the fake insert sleeps MS
  * milliseconds and returns -ERR. */
@@ -42,7 +45,7 @@ static const struct fake_alias world[] = {
     {"forever", {"forever 2000 0"}},
 };
 
-static char logpath[256];
+static char logpath[PATH_MAX];
 static int done_calls, fallback_calls;
 static char done_log[2048];
 
@@ -127,6 +130,7 @@ static double mono(void)
 
 static void reset(void)
 {
+    fr_path(logpath, sizeof(logpath), fx_top, "loadq.log");
     unlink(logpath);
     done_calls = fallback_calls = 0;
     done_log[0] = '\0';
@@ -187,128 +191,149 @@ static void finish(struct fr_loadq *q)
     read_events();
 }
 
-int main(void)
+static void test_bad_args(void)
 {
-    snprintf(logpath, sizeof(logpath), "%s/fr-loadq-%d.log",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-
-    /* Bad arguments. */
     struct fr_loadq *q = NULL;
     CHECK_INT(fr_loadq_new(0, &ops, NULL, &q), -EINVAL);
     CHECK_INT(fr_loadq_new(2, NULL, NULL, &q), -EINVAL);
-
-    /* 1. The bound: six slow jobs, three workers. Three run together, never
-     * more, and all six finish. */
-    {
-        const char *a[] = {"slow1", "slow2", "slow3", "slow4", "slow5", "slow6", NULL};
-        const int p[] = {20, 20, 20, 20, 20, 20};
-        q = run(3, a, p);
-        CHECK_INT(fr_loadq_running(q), 3);
-        CHECK_INT(fr_loadq_queued(q), 3);
-        finish(q);
-        CHECK_INT(fr_loadq_peak(q), 3);
-        CHECK(max_overlap() <= 3);
-        CHECK(max_overlap() >= 2); /* they did overlap */
-        CHECK_INT(done_calls, 6);
-        fr_loadq_free(q);
-    }
-
-    /* 2. Start order: with the worker busy, queued jobs start by priority,
-     * then by submission (one worker, so that the order is the file's). */
-    {
-        const char *a[] = {"slow1", "fast1", "fast2", "fast3", NULL};
-        const int p[] = {20, 40, 10, 20};
-        q = run(1, a, p);
-        CHECK_INT(fr_loadq_running(q), 1);
-        finish(q);
-        CHECK(pos('E', "slow1") >= 0 && pos('E', "slow1") < pos('S', "fast2"));
-        CHECK(pos('S', "fast2") >= 0 && pos('S', "fast2") < pos('S', "fast3"));
-        CHECK(pos('S', "fast3") >= 0 && pos('S', "fast3") < pos('S', "fast1"));
-        fr_loadq_free(q);
-    }
-
-    /* 3. Jobs of priority 40 and worse take at most max_jobs - 2 workers:
-     * a storage job submitted after them starts at once. */
-    {
-        const char *a[] = {"slow1", "slow2", "slow3", "slow4", "fast1", NULL};
-        const int p[] = {40, 40, 50, 40, 20};
-        q = run(4, a, p);
-        CHECK_INT(fr_loadq_running(q), 3); /* two "other" jobs and fast1 */
-        CHECK_INT(fr_loadq_queued(q), 2);
-        finish(q);
-        CHECK(pos('S', "fast1") >= 0 && pos('S', "fast1") < pos('S', "slow3"));
-        CHECK(max_overlap() <= 3);
-        fr_loadq_free(q);
-    }
-
-    /* 4. A job of priority FR_LOADQ_ALONE waits for the running ones and
-     * runs alone; what comes after waits for it. */
-    {
-        const char *a[] = {"slow1", "iommu", "fast1", NULL};
-        const int p[] = {20, FR_LOADQ_ALONE, 10};
-        q = run(4, a, p);
-        CHECK_INT(fr_loadq_running(q), 1);
-        finish(q);
-        CHECK(pos('E', "slow1") >= 0 && pos('E', "slow1") < pos('S', "iommu"));
-        CHECK(pos('E', "iommu") >= 0 && pos('E', "iommu") < pos('S', "fast1"));
-        fr_loadq_free(q);
-    }
-
-    /* 5. One load per module: a shared dependency is reported once (by the
-     * job that inserts it first), a target that is loading or loaded is not
-     * planned again, and the log names each module with its alias in plan
-     * order. */
-    {
-        const char *a[] = {"ahci-dev", "sd-dev", "ahci-dev2", NULL};
-        const int p[] = {30, 20, 30};
-        q = run(4, a, p);
-        CHECK_INT(fr_loadq_running(q), 2); /* ahci-dev2: ahci is loading */
-        finish(q);
-        CHECK_INT(done_calls, 4);
-        CHECK(strstr(done_log, "ahci-dev/scsi_mod=0 ") != NULL);
-        CHECK(strstr(done_log, "sd-dev/scsi_mod") == NULL);
-        CHECK(strstr(done_log, "sd-dev/sd_mod*=0 ") != NULL);
-        CHECK(strstr(done_log, "ahci-dev/libata=0 ") < strstr(done_log, "ahci-dev/ahci*=0 "));
-        CHECK(strstr(done_log, "ahci-dev2") == NULL);
-        /* Planned again once all is loaded: nothing to do, no worker. */
-        CHECK_INT(fr_loadq_submit(q, "ahci-dev", 30), 1);
-        CHECK_INT(fr_loadq_running(q), 0);
-        CHECK_INT(fr_loadq_collect(q), 0);
-        CHECK_INT(done_calls, 4);
-        fr_loadq_free(q);
-    }
-
-    /* 6. A failed target is reported with its error and not retried for
-     * another alias; -ENOTSUP hands the alias to the fallback. */
-    {
-        const char *a[] = {"broken", "packed", NULL};
-        const int p[] = {20, 20};
-        q = run(2, a, p);
-        finish(q);
-        CHECK(strstr(done_log, "broken/broken*=-2 ") != NULL);
-        CHECK(strstr(done_log, "packed") == NULL);
-        CHECK_INT(fallback_calls, 1);
-        CHECK_INT(fr_loadq_submit(q, "broken2", 20), 1);
-        CHECK_INT(fr_loadq_running(q), 0);
-        fr_loadq_free(q);
-    }
-
-    /* 7. Waiting stops at the deadline, not when the slow insert ends; the
-     * worker is left running and the queue can be dropped. */
-    {
-        const char *a[] = {"forever", "fast1", "fast2", NULL};
-        const int p[] = {FR_LOADQ_ALONE, 20, 20};
-        q = run(2, a, p);
-        double t0 = mono();
-        fr_loadq_wait(q, t0 + 0.2);
-        double waited = mono() - t0;
-        CHECK(waited >= 0.19 && waited < 1.5);
-        CHECK_INT(fr_loadq_running(q), 1);
-        CHECK_INT(fr_loadq_drop_queued(q), 2);
-        fr_loadq_free(q); /* does not wait for the worker */
-        CHECK(mono() - t0 < 1.5);
-    }
-
-    unlink(logpath);
-    return check_summary("test_loadq");
 }
+
+/* The bound: six slow jobs, three workers. Three run together, never
+ * more, and all six finish. */
+static void test_bound(void)
+{
+    struct fr_loadq *q;
+
+    const char *a[] = {"slow1", "slow2", "slow3", "slow4", "slow5", "slow6", NULL};
+    const int p[] = {20, 20, 20, 20, 20, 20};
+    q = run(3, a, p);
+    CHECK_INT(fr_loadq_running(q), 3);
+    CHECK_INT(fr_loadq_queued(q), 3);
+    finish(q);
+    CHECK_INT(fr_loadq_peak(q), 3);
+    CHECK(max_overlap() <= 3);
+    CHECK(max_overlap() >= 2); /* they did overlap */
+    CHECK_INT(done_calls, 6);
+    fr_loadq_free(q);
+}
+
+/* Start order: with the worker busy, queued jobs start by priority,
+ * then by submission (one worker, so that the order is the file's). */
+static void test_start_order(void)
+{
+    struct fr_loadq *q;
+
+    const char *a[] = {"slow1", "fast1", "fast2", "fast3", NULL};
+    const int p[] = {20, 40, 10, 20};
+    q = run(1, a, p);
+    CHECK_INT(fr_loadq_running(q), 1);
+    finish(q);
+    CHECK(pos('E', "slow1") >= 0 && pos('E', "slow1") < pos('S', "fast2"));
+    CHECK(pos('S', "fast2") >= 0 && pos('S', "fast2") < pos('S', "fast3"));
+    CHECK(pos('S', "fast3") >= 0 && pos('S', "fast3") < pos('S', "fast1"));
+    fr_loadq_free(q);
+}
+
+/* Jobs of priority 40 and worse take at most max_jobs - 2 workers:
+ * a storage job submitted after them starts at once. */
+static void test_other_cap(void)
+{
+    struct fr_loadq *q;
+
+    const char *a[] = {"slow1", "slow2", "slow3", "slow4", "fast1", NULL};
+    const int p[] = {40, 40, 50, 40, 20};
+    q = run(4, a, p);
+    CHECK_INT(fr_loadq_running(q), 3); /* two "other" jobs and fast1 */
+    CHECK_INT(fr_loadq_queued(q), 2);
+    finish(q);
+    CHECK(pos('S', "fast1") >= 0 && pos('S', "fast1") < pos('S', "slow3"));
+    CHECK(max_overlap() <= 3);
+    fr_loadq_free(q);
+}
+
+/* A job of priority FR_LOADQ_ALONE waits for the running ones and
+ * runs alone; what comes after waits for it. */
+static void test_alone(void)
+{
+    struct fr_loadq *q;
+
+    const char *a[] = {"slow1", "iommu", "fast1", NULL};
+    const int p[] = {20, FR_LOADQ_ALONE, 10};
+    q = run(4, a, p);
+    CHECK_INT(fr_loadq_running(q), 1);
+    finish(q);
+    CHECK(pos('E', "slow1") >= 0 && pos('E', "slow1") < pos('S', "iommu"));
+    CHECK(pos('E', "iommu") >= 0 && pos('E', "iommu") < pos('S', "fast1"));
+    fr_loadq_free(q);
+}
+
+/* One load per module: a shared dependency is reported once (by the
+ * job that inserts it first), a target that is loading or loaded is not
+ * planned again, and the log names each module with its alias in plan
+ * order. */
+static void test_one_load_per_module(void)
+{
+    struct fr_loadq *q;
+
+    const char *a[] = {"ahci-dev", "sd-dev", "ahci-dev2", NULL};
+    const int p[] = {30, 20, 30};
+    q = run(4, a, p);
+    CHECK_INT(fr_loadq_running(q), 2); /* ahci-dev2: ahci is loading */
+    finish(q);
+    CHECK_INT(done_calls, 4);
+    CHECK(strstr(done_log, "ahci-dev/scsi_mod=0 ") != NULL);
+    CHECK(strstr(done_log, "sd-dev/scsi_mod") == NULL);
+    CHECK(strstr(done_log, "sd-dev/sd_mod*=0 ") != NULL);
+    CHECK(strstr(done_log, "ahci-dev/libata=0 ") < strstr(done_log, "ahci-dev/ahci*=0 "));
+    CHECK(strstr(done_log, "ahci-dev2") == NULL);
+    /* Planned again once all is loaded: nothing to do, no worker. */
+    CHECK_INT(fr_loadq_submit(q, "ahci-dev", 30), 1);
+    CHECK_INT(fr_loadq_running(q), 0);
+    CHECK_INT(fr_loadq_collect(q), 0);
+    CHECK_INT(done_calls, 4);
+    fr_loadq_free(q);
+}
+
+/* A failed target is reported with its error and not retried for
+ * another alias; -ENOTSUP hands the alias to the fallback. */
+static void test_failure_and_fallback(void)
+{
+    struct fr_loadq *q;
+
+    const char *a[] = {"broken", "packed", NULL};
+    const int p[] = {20, 20};
+    q = run(2, a, p);
+    finish(q);
+    CHECK(strstr(done_log, "broken/broken*=-2 ") != NULL);
+    CHECK(strstr(done_log, "packed") == NULL);
+    CHECK_INT(fallback_calls, 1);
+    CHECK_INT(fr_loadq_submit(q, "broken2", 20), 1);
+    CHECK_INT(fr_loadq_running(q), 0);
+    fr_loadq_free(q);
+}
+
+/* Waiting stops at the deadline, not when the slow insert ends; the
+ * worker is left running and the queue can be dropped. */
+static void test_deadline(void)
+{
+    struct fr_loadq *q;
+
+    const char *a[] = {"forever", "fast1", "fast2", NULL};
+    const int p[] = {FR_LOADQ_ALONE, 20, 20};
+    q = run(2, a, p);
+    double t0 = mono();
+    fr_loadq_wait(q, t0 + 0.2);
+    double waited = mono() - t0;
+    CHECK(waited >= 0.19 && waited < 1.5);
+    CHECK_INT(fr_loadq_running(q), 1);
+    CHECK_INT(fr_loadq_drop_queued(q), 2);
+    fr_loadq_free(q); /* does not wait for the worker */
+    CHECK(mono() - t0 < 1.5);
+}
+
+static const struct check_case cases[] = {
+    CASE(bad_args), CASE(bound), CASE(start_order), CASE(other_cap),
+    CASE(alone), CASE(one_load_per_module), CASE(failure_and_fallback), CASE(deadline),
+};
+
+CHECK_MAIN("test_loadq", cases)

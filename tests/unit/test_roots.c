@@ -213,12 +213,10 @@ static void test_sysfs(void)
     rmdir(dir);
 }
 
-int main(void)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    test_defaults();
-    test_env();
-    test_path();
-    test_sysfs();
-    return check_summary("test_roots");
-}
+static const struct check_case cases[] = {
+    CASE(defaults),
+    CASE(env),
+    CASE(path),
+    CASE(sysfs),
+};
+CHECK_MAIN("test_roots", cases)

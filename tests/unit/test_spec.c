@@ -22,7 +22,8 @@ static void bad(const char *text, int line)
 
     if (r != -EINVAL || !err[0] || strchr(err, '\n')) {
         check_failed++;
-        fprintf(stderr, "%s:%d: spec accepted or no reason: r=%d err=\"%s\"\n", __FILE__, line, r, err);
+        fprintf(stderr, "%s:%d: \"%s\" accepted or no reason: r=%d err=\"%s\"\n", __FILE__, line,
+                text, r, err);
     } else {
         check_passed++;
     }
@@ -52,31 +53,123 @@ static void roundtrip(const char *text, int line)
 }
 #define ROUNDTRIP(t) roundtrip((t), __LINE__)
 
-static void test_tags(void)
+/* Accepted specs: the kind, the value, and (when given) the text
+ * fr_spec_format() writes back. */
+struct good {
+    const char *text;
+    enum fr_spec_kind kind;
+    const char *value, *format;
+};
+
+static void check_good(const struct good *g, size_t n)
 {
     struct fr_spec s;
     char buf[256];
 
-    CHECK_INT(ok("UUID=1234-ABCD", &s), 0);
-    CHECK_INT(s.kind, FR_SPEC_UUID);
-    CHECK_STR(s.value, "1234-ABCD");
-    CHECK_STR(err, "");
-    fr_spec_format(&s, buf, sizeof(buf));
-    CHECK_STR(buf, "UUID=1234-ABCD");
+    for (size_t i = 0; i < n; i++) {
+        int r = ok(g[i].text, &s);
+        if (r != 0)
+            fprintf(stderr, "\"%s\" refused: %s\n", g[i].text, err);
+        CHECK_INT(r, 0);
+        CHECK_STR(err, "");
+        CHECK_INT(s.kind, g[i].kind);
+        CHECK_STR(s.value, g[i].value);
+        if (g[i].format) {
+            fr_spec_format(&s, buf, sizeof(buf));
+            CHECK_STR(buf, g[i].format);
+        }
+    }
+}
 
-    CHECK_INT(ok("LABEL=my disk", &s), 0);
-    CHECK_INT(s.kind, FR_SPEC_LABEL);
-    CHECK_STR(s.value, "my disk");
-    CHECK_INT(ok("LABEL=a/b", &s), 0);
-    CHECK_STR(s.value, "a/b");
-    CHECK_INT(ok("LABEL=donn\xc3\xa9" "es", &s), 0);
-    CHECK_STR(s.value, "donn\xc3\xa9" "es");
-    CHECK_INT(ok("LABEL=\xff\xfe", &s), 0); /* raw bytes, matched raw */
-    CHECK_INT(ok("LABEL=two\nlines", &s), 0);
-    CHECK_STR(s.value, "two\nlines");
-    CHECK_INT(ok("LABEL= ", &s), 0);
-    CHECK_INT(ok("LABEL=UUID=x", &s), 0);
-    CHECK_STR(s.value, "UUID=x");
+/* Refused, each with a one-line reason: tags, /dev paths, device numbers. */
+static const char *const refused[] = {
+    "LABEL=\"\"",
+    "UUID=''",
+    "UUID=\"12 34\"",
+    "",
+    "UUID=",
+    "uuid=1234-ABCD",
+    "Uuid=1234",
+    "label=foo",
+    "LABEL=",
+    "PARTLABEL=",
+    "PARTUUID=",
+    "UUID=12 34",
+    "UUID=1234\n",
+    "UUID=12\t34",
+    "UUID=12\x7f",
+    "UUID=\x01",
+    "PARTUUID=ab\ncd",
+    "PARTUUID=x/PARTNROFF=abc",
+    "PARTUUID=x/PARTNROFF=",
+    "PARTUUID=x/PARTNROFF=1x",
+    "PARTUUID=x/PARTNROFF= 1",
+    "PARTUUID=x/PARTNROFF=-",
+    "PARTUUID=x/PARTNROFF=99999999999999999999999",
+    "PARTUUID=x/PARTNROFF=2147483648",
+    "PARTUUID=x/FOO=1",
+    "PARTUUID=x/",
+    "PARTUUID=/PARTNROFF=1",
+    "ZFS=rpool/root",
+    "nfs",
+    "/dev/",
+    "/dev",
+    "/dev/../etc/passwd",
+    "/dev/disk/../../etc/shadow",
+    "/dev/disk/by-uuid/..",
+    "/dev/./sda",
+    "/dev/sda/.",
+    "/dev//sda",
+    "/dev/sda/",
+    "/dev/sda1\n",
+    "/dev/sda1\nrm -rf",
+    "/dev/sd\ta",
+    "/etc/passwd",
+    "sda1",
+    "dev/sda1",
+    /* device numbers */
+    "4096:0",
+    "8:1048576",
+    "99999999999999999999:1",
+    "8:",
+    ":1",
+    ":",
+    "8:1:",
+    "8:1:x",
+    "8:-1",
+    "-8:1",
+    " 8:1",
+    "8:1 ",
+    "0:5",
+    "8", /* hex 8: major 0 */
+    "0",
+    "0x",
+    "sda1",
+    "0801g",
+    "100000000", /* more than 32 bits */
+    "ffffffffffffffffffff",
+    "08\n01",
+};
+
+static void test_tags(void)
+{
+    static const struct good tags[] = {
+        {"UUID=1234-ABCD", FR_SPEC_UUID, "1234-ABCD", "UUID=1234-ABCD"},
+        {"LABEL=my disk", FR_SPEC_LABEL, "my disk", NULL},
+        {"LABEL=a/b", FR_SPEC_LABEL, "a/b", NULL},
+        {"LABEL=donn\xc3\xa9" "es", FR_SPEC_LABEL, "donn\xc3\xa9" "es", NULL},
+        {"LABEL=\xff\xfe", FR_SPEC_LABEL, "\xff\xfe", NULL}, /* raw bytes, matched raw */
+        {"LABEL=two\nlines", FR_SPEC_LABEL, "two\nlines", NULL},
+        {"LABEL= ", FR_SPEC_LABEL, " ", NULL},
+        {"LABEL=UUID=x", FR_SPEC_LABEL, "UUID=x", NULL},
+        {"PARTLABEL=EFI system partition", FR_SPEC_PARTLABEL, "EFI system partition", NULL},
+        {"PARTUUID=0a1b2c3d-01", FR_SPEC_PARTUUID, "0a1b2c3d-01", NULL},
+    };
+    struct fr_spec s;
+    char buf[256];
+
+    check_good(tags, sizeof(tags) / sizeof(tags[0]));
+
     /* root=LABEL="my disk" reaches us with its quotes (the kernel only
      * drops a quote opening the value): one enclosing pair goes, as in
      * blkid_parse_tag_string() and systemd. */
@@ -92,17 +185,8 @@ static void test_tags(void)
         CHECK_INT(ok(quoted[i].text, &s), 0);
         CHECK_STR(s.value, quoted[i].value);
     }
-    BAD("LABEL=\"\"");
-    BAD("UUID=''");
-    BAD("UUID=\"12 34\"");
-
-    CHECK_INT(ok("PARTLABEL=EFI system partition", &s), 0);
-    CHECK_INT(s.kind, FR_SPEC_PARTLABEL);
-    CHECK_STR(s.value, "EFI system partition");
 
     CHECK_INT(ok("PARTUUID=0a1b2c3d-01", &s), 0);
-    CHECK_INT(s.kind, FR_SPEC_PARTUUID);
-    CHECK_STR(s.value, "0a1b2c3d-01");
     CHECK_INT(s.partnroff, 0);
     CHECK_INT(ok("PARTUUID=00112233-4455-6677-8899-AABBCCDDEEFF/PARTNROFF=1", &s), 0);
     CHECK_STR(s.value, "00112233-4455-6677-8899-AABBCCDDEEFF");
@@ -129,33 +213,6 @@ static void test_tags(void)
     CHECK_INT(ok(buf, &s), 0);
     CHECK_STR(s.value, "'ID='");
 
-    BAD("");
-    BAD("UUID=");
-    BAD("uuid=1234-ABCD");
-    BAD("Uuid=1234");
-    BAD("label=foo");
-    BAD("LABEL=");
-    BAD("PARTLABEL=");
-    BAD("PARTUUID=");
-    BAD("UUID=12 34");
-    BAD("UUID=1234\n");
-    BAD("UUID=12\t34");
-    BAD("UUID=12\x7f");
-    BAD("UUID=\x01");
-    BAD("PARTUUID=ab\ncd");
-    BAD("PARTUUID=x/PARTNROFF=abc");
-    BAD("PARTUUID=x/PARTNROFF=");
-    BAD("PARTUUID=x/PARTNROFF=1x");
-    BAD("PARTUUID=x/PARTNROFF= 1");
-    BAD("PARTUUID=x/PARTNROFF=-");
-    BAD("PARTUUID=x/PARTNROFF=99999999999999999999999");
-    BAD("PARTUUID=x/PARTNROFF=2147483648");
-    BAD("PARTUUID=x/FOO=1");
-    BAD("PARTUUID=x/");
-    BAD("PARTUUID=/PARTNROFF=1");
-    BAD("ZFS=rpool/root");
-    BAD("nfs");
-
     /* Longest value fits, one more byte does not. */
     char *v = malloc(FR_SPEC_VALUE_MAX + 16);
     memcpy(v, "UUID=", 5);
@@ -179,103 +236,57 @@ static void test_tags(void)
 
 static void test_paths(void)
 {
-    struct fr_spec s;
-    char buf[256];
+    static const struct good paths[] = {
+        {"/dev/sda1", FR_SPEC_PATH, "sda1", "/dev/sda1"},
+        {"/dev/disk/by-uuid/1234-ABCD", FR_SPEC_PATH, "disk/by-uuid/1234-ABCD", NULL},
+        {"/dev/disk/by-label/my\\x20disk", FR_SPEC_PATH, "disk/by-label/my\\x20disk", NULL},
+        {"/dev/mapper/vg-root", FR_SPEC_PATH, "mapper/vg-root", NULL},
+        /* ".." only as a component is bad */
+        {"/dev/disk/by-label/a..b", FR_SPEC_PATH, "disk/by-label/a..b", NULL},
+        {"/dev/...", FR_SPEC_PATH, "...", NULL},
+    };
 
-    CHECK_INT(ok("/dev/sda1", &s), 0);
-    CHECK_INT(s.kind, FR_SPEC_PATH);
-    CHECK_STR(s.value, "sda1");
-    fr_spec_format(&s, buf, sizeof(buf));
-    CHECK_STR(buf, "/dev/sda1");
-    CHECK_INT(ok("/dev/disk/by-uuid/1234-ABCD", &s), 0);
-    CHECK_STR(s.value, "disk/by-uuid/1234-ABCD");
-    CHECK_INT(ok("/dev/disk/by-label/my\\x20disk", &s), 0);
-    CHECK_STR(s.value, "disk/by-label/my\\x20disk");
-    CHECK_INT(ok("/dev/mapper/vg-root", &s), 0);
-    CHECK_INT(ok("/dev/disk/by-label/a..b", &s), 0); /* ".." only as a component is bad */
-    CHECK_INT(ok("/dev/...", &s), 0);
+    check_good(paths, sizeof(paths) / sizeof(paths[0]));
+}
 
-    BAD("/dev/");
-    BAD("/dev");
-    BAD("/dev/../etc/passwd");
-    BAD("/dev/disk/../../etc/shadow");
-    BAD("/dev/disk/by-uuid/..");
-    BAD("/dev/./sda");
-    BAD("/dev/sda/.");
-    BAD("/dev//sda");
-    BAD("/dev/sda/");
-    BAD("/dev/sda1\n");
-    BAD("/dev/sda1\nrm -rf");
-    BAD("/dev/sd\ta");
-    BAD("/etc/passwd");
-    BAD("sda1");
-    BAD("dev/sda1");
+static void test_refused(void)
+{
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        BAD(refused[i]);
 }
 
 static void test_devnum(void)
 {
+    /* MAJ:MIN, then hex dev_t decoded as new_decode_dev(). */
+    static const struct {
+        const char *text;
+        unsigned major, minor;
+    } devnums[] = {
+        {"8:1", 8, 1},
+        {"259:0", 259, 0},
+        {"4095:1048575", 4095, 1048575},
+        {"8:1:0", 8, 1}, /* kernel's MAJ:MIN:OFFSET */
+        {"0801", 8, 1},
+        {"fe01", 254, 1},
+        {"FE01", 254, 1},
+        {"0x801", 8, 1},
+        {"801", 8, 1},
+        {"10300", 259, 0},   /* nvme0n1 */
+        {"11032c", 259, 300}, /* minor bits above 8 sit above bit 20 */
+        {"ffffffff", 0xfff, 0xfffff},
+    };
     struct fr_spec s;
     char buf[64];
 
+    for (size_t i = 0; i < sizeof(devnums) / sizeof(devnums[0]); i++) {
+        CHECK_INT(ok(devnums[i].text, &s), 0);
+        CHECK_INT(s.kind, FR_SPEC_DEVNUM);
+        CHECK_INT(s.major, devnums[i].major);
+        CHECK_INT(s.minor, devnums[i].minor);
+    }
     CHECK_INT(ok("8:1", &s), 0);
-    CHECK_INT(s.kind, FR_SPEC_DEVNUM);
-    CHECK_INT(s.major, 8);
-    CHECK_INT(s.minor, 1);
     fr_spec_format(&s, buf, sizeof(buf));
     CHECK_STR(buf, "8:1");
-    CHECK_INT(ok("259:0", &s), 0);
-    CHECK_INT(s.major, 259);
-    CHECK_INT(ok("4095:1048575", &s), 0);
-    CHECK_INT(s.major, 4095);
-    CHECK_INT(s.minor, 1048575);
-    CHECK_INT(ok("8:1:0", &s), 0); /* kernel's MAJ:MIN:OFFSET */
-    CHECK_INT(s.minor, 1);
-
-    /* Hex dev_t, decoded as new_decode_dev(). */
-    CHECK_INT(ok("0801", &s), 0);
-    CHECK_INT(s.major, 8);
-    CHECK_INT(s.minor, 1);
-    CHECK_INT(ok("fe01", &s), 0);
-    CHECK_INT(s.major, 254);
-    CHECK_INT(s.minor, 1);
-    CHECK_INT(ok("FE01", &s), 0);
-    CHECK_INT(s.major, 254);
-    CHECK_INT(ok("0x801", &s), 0);
-    CHECK_INT(s.major, 8);
-    CHECK_INT(s.minor, 1);
-    CHECK_INT(ok("801", &s), 0);
-    CHECK_INT(s.major, 8);
-    CHECK_INT(ok("10300", &s), 0); /* 259:0, nvme0n1 */
-    CHECK_INT(s.major, 259);
-    CHECK_INT(s.minor, 0);
-    CHECK_INT(ok("11032c", &s), 0); /* 259:300: minor bits above 8 sit above bit 20 */
-    CHECK_INT(s.major, 259);
-    CHECK_INT(s.minor, 300);
-    CHECK_INT(ok("ffffffff", &s), 0);
-    CHECK_INT(s.major, 0xfff);
-    CHECK_INT(s.minor, 0xfffff);
-
-    BAD("4096:0");
-    BAD("8:1048576");
-    BAD("99999999999999999999:1");
-    BAD("8:");
-    BAD(":1");
-    BAD(":");
-    BAD("8:1:");
-    BAD("8:1:x");
-    BAD("8:-1");
-    BAD("-8:1");
-    BAD(" 8:1");
-    BAD("8:1 ");
-    BAD("0:5");
-    BAD("8");       /* hex 8: major 0 */
-    BAD("0");
-    BAD("0x");
-    BAD("sda1");
-    BAD("0801g");
-    BAD("100000000"); /* more than 32 bits */
-    BAD("ffffffffffffffffffff");
-    BAD("08\n01");
 }
 
 static void test_format(void)
@@ -355,12 +366,12 @@ static void test_fuzz(void)
     CHECK_INT(bad_count, 0);
 }
 
-int main(void)
-{
-    test_tags();
-    test_paths();
-    test_devnum();
-    test_format();
-    test_fuzz();
-    return check_summary("test_spec");
-}
+static const struct check_case cases[] = {
+    CASE(tags),
+    CASE(paths),
+    CASE(refused),
+    CASE(devnum),
+    CASE(format),
+    CASE(fuzz),
+};
+CHECK_MAIN("test_spec", cases)

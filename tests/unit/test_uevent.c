@@ -371,12 +371,10 @@ static void test_monitor(void)
     }
 }
 
-int main(void)
-{
-    fr_log_init(FR_LOG_ERR, NULL);
-    test_valid();
-    test_invalid();
-    test_fuzz();
-    test_monitor();
-    return check_summary("test_uevent");
-}
+static const struct check_case cases[] = {
+    CASE(valid),
+    CASE(invalid),
+    CASE(fuzz),
+    CASE(monitor),
+};
+CHECK_MAIN("test_uevent", cases)
