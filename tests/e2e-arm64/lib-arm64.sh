@@ -1,6 +1,6 @@
 # shellcheck shell=sh
-# The arm64 side of tests/e2e/lib.sh: sourced after it, switches its image
-# builder and run_qemu to Debian's arm64 kernel under qemu-system-aarch64
+# The arm64 side of tests/e2e/lib.sh: sourced by its "e2e_arch arm64",
+# switches its image builder and run_qemu to Debian's arm64 kernel under qemu-system-aarch64
 # -M virt (TCG) and adds what only arm64 needs (the arm64 busybox, libraries
 # found in the multiarch dirs, AAVMF).
 #

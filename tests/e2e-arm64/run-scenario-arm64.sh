@@ -25,13 +25,9 @@
 # Exit: 0 PASS, 1 FAIL, 2 usage, 77 skipped (kernel or tools could not be had).
 
 set -u
-A64_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
-E2E_REPO=${E2E_REPO:-$(CDPATH='' cd -- "$A64_DIR/../.." && pwd)}
-export E2E_REPO
 # shellcheck source=tests/e2e/lib.sh
-. "$E2E_REPO/tests/e2e/lib.sh"
-# shellcheck source=tests/e2e-arm64/lib-arm64.sh
-. "$A64_DIR/lib-arm64.sh"
+. "$(dirname -- "$0")/../e2e/lib.sh"
+e2e_arch arm64 || exit 2
 # shellcheck source=tests/lib/scenario.sh
 . "$E2E_REPO/tests/lib/scenario.sh"
 # A private temp root: other suites on this machine sweep /tmp/findroot-e2e-*.
@@ -68,7 +64,7 @@ scenario_setup() {
         acpi-blk-uuid-noiommu) IOMMU=0 ;;
         dt-blk-uuid-noiommu) UEFI=0; IOMMU=0 ;;
         detect-*)
-            DETECT=1; INIT="$A64_DIR/detect-init.sh"
+            DETECT=1; INIT="$E2E_REPO/tests/e2e-arm64/detect-init.sh"
             case $BASE in
                 detect-acpi-iommu) DETECT_HAS="acpi_viot pci_device"; DETECT_NOT="devicetree" ;;
                 detect-dt-iommu)

@@ -4,10 +4,10 @@
 # except the defaults below. POSIX sh; every function returns non-zero on error
 # and prints its complaint on stderr prefixed "e2e:".
 #
-# The guest architecture is x86_64 (q35, OVMF); sourcing
-# tests/e2e-arm64/lib-arm64.sh after this file switches the same functions to
-# arm64 (virt, AAVMF): the variables below marked "per architecture" are what
-# it changes.
+# The guest architecture is x86_64 (q35, OVMF); "e2e_arch arm64" right after
+# sourcing switches the same functions to arm64 (virt, AAVMF): it sources
+# tests/e2e-arm64/lib-arm64.sh, which sets the variables below marked "per
+# architecture" and adds the arm64 helpers.
 #
 # Environment (all optional):
 #   FINDROOT_CACHE    cache root, default $HOME/.cache/findroot (kernels/ below it)
@@ -24,7 +24,10 @@
 #   E2E_CONSOLE_CMDLINE  the kernel command line every boot starts with
 #   E2E_FW_CODE E2E_FW_VARS  the UEFI firmware run_qemu -U boots
 #
+# Sets E2E_REPO (exported): the repository root, see e2e_repo_root.
+#
 # Functions:
+#   e2e_arch x86_64|arm64          the guest architecture (once, first)
 #   e2e_log MSG...                 message on stderr
 #   ensure_packages PKG...         from tools/lib/apt.sh: install the missing ones
 #                                  (waits for the dpkg lock, retries once after
@@ -139,9 +142,21 @@ e2e_repo_root() {
 
 # The one package installer of the tree (and archive downloads that survive
 # a moving archive): ensure_packages, fr_apt_fetch_version, ...
-_e2e_root=$(e2e_repo_root) || return 1
+E2E_REPO=$(e2e_repo_root) || return 1
+export E2E_REPO
 # shellcheck source=tools/lib/apt.sh
-. "$_e2e_root/tools/lib/apt.sh"
+. "$E2E_REPO/tools/lib/apt.sh"
+
+e2e_arch() {
+    case $1 in
+        x86_64) ;;
+        arm64)
+            # shellcheck source=tests/e2e-arm64/lib-arm64.sh
+            . "$E2E_REPO/tests/e2e-arm64/lib-arm64.sh"
+            ;;
+        *) e2e_log "unknown architecture $1"; return 1 ;;
+    esac
+}
 
 ensure_e2e_tools() {
     ensure_packages qemu-system-x86 busybox-static e2fsprogs gdisk ovmf kmod cpio xz-utils zstd util-linux socat
@@ -149,12 +164,12 @@ ensure_e2e_tools() {
 
 # get_kernel, kernel_describe, kernel_config (and the other suites' apt)
 # shellcheck source=tests/lib/apt-suite.sh
-. "$_e2e_root/tests/lib/apt-suite.sh"
+. "$E2E_REPO/tests/lib/apt-suite.sh"
 # shellcheck source=tests/lib/kernels.sh
-. "$_e2e_root/tests/lib/kernels.sh"
+. "$E2E_REPO/tests/lib/kernels.sh"
 # matrix_record (docs/MATRIX.md)
 # shellcheck source=tests/lib/matrix.sh
-. "$_e2e_root/tests/lib/matrix.sh"
+. "$E2E_REPO/tests/lib/matrix.sh"
 
 kernel_release() {
     # (lib may be a symlink to usr/lib: the trailing slash follows it)

@@ -19,11 +19,8 @@
 # Exit: 0 PASS, 1 FAIL, 2 usage, 77 skipped (kernel could not be had).
 
 set -u
-E2E_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
-E2E_REPO=${E2E_REPO:-$(CDPATH='' cd -- "$E2E_DIR/../.." && pwd)}
-export E2E_REPO
 # shellcheck source=tests/e2e/lib.sh
-. "$E2E_DIR/lib.sh"
+. "$(dirname -- "$0")/lib.sh"
 # shellcheck source=tests/lib/scenario.sh
 . "$E2E_REPO/tests/lib/scenario.sh"
 
