@@ -30,9 +30,10 @@ set -u
 e2e_arch arm64 || exit 2
 # shellcheck source=tests/lib/scenario.sh
 . "$E2E_REPO/tests/lib/scenario.sh"
-# A private temp root: other suites on this machine sweep /tmp/findroot-e2e-*.
+# A private temp root (e2e_tmpdir makes it): other suites on this machine
+# sweep /tmp/findroot-e2e-*.
 TMPDIR=${E2E_ARM64_TMPDIR:-/var/tmp/findroot-arm64-e2e}
-mkdir -p "$TMPDIR" && export TMPDIR
+export TMPDIR
 
 SCENARIOS="acpi-blk-uuid-iommu acpi-scsi-partuuid-rootport-iommu dt-blk-label-iommu
 dt-blk-uuid-iommu-default-timeout acpi-blk-uuid-noiommu dt-blk-uuid-noiommu

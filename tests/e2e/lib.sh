@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # Shared library for findroot's boot tests: real Debian kernels under QEMU.
 # Source it (". tests/e2e/lib.sh"); it defines functions and sets nothing else
-# except the defaults below. POSIX sh; every function returns non-zero on error
+# but E2E_REPO and the defaults below. POSIX sh; every function returns non-zero on error
 # and prints its complaint on stderr prefixed "e2e:".
 #
 # The guest architecture is x86_64 (q35, OVMF); "e2e_arch arm64" right after
@@ -370,8 +370,16 @@ mkdisk_blank() {
 }
 
 e2e_tmpdir() {
-    d=$(mktemp -d "${TMPDIR:-/tmp}/findroot-e2e-$1.XXXXXX") || return 1
-    printf '%s\n' "$d"
+    # A private TMPDIR goes with its last user (e2e_cleanup): made again here,
+    # and once more should another run's cleanup have just removed it.
+    for _try in 1 2; do
+        mkdir -p "${TMPDIR:-/tmp}" 2>/dev/null
+        if d=$(mktemp -d "${TMPDIR:-/tmp}/findroot-e2e-$1.XXXXXX"); then
+            printf '%s\n' "$d"
+            return 0
+        fi
+    done
+    return 1
 }
 
 e2e_cleanup() {

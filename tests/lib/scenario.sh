@@ -71,7 +71,7 @@ scenario_main() {
     _scenario_args "$1"
     T_BEGIN=$(date +%s)
     _scenario_tools
-    W=$(e2e_tmpdir "$(_scenario_tag)-$NAME") || exit 1
+    case $E2E_ARCH in arm64) W=$(e2e_tmpdir "arm64-$NAME") ;; *) W=$(e2e_tmpdir "$NAME") ;; esac || exit 1
     QPID=""
     trap _scenario_cleanup EXIT
     trap 'exit 1' INT TERM
