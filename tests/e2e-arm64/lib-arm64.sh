@@ -1,13 +1,14 @@
 # shellcheck shell=sh
-# arm64 additions to tests/e2e/lib.sh: the same helpers for Debian's arm64
-# kernel under qemu-system-aarch64 -M virt (TCG). Source tests/e2e/lib.sh
-# first; this file only adds what differs (arm64 busybox, cross libraries,
-# the virt machine and AAVMF).
+# The arm64 side of tests/e2e/lib.sh: sourced by its "e2e_arch arm64",
+# switches its image builder and run_qemu to Debian's arm64 kernel under qemu-system-aarch64
+# -M virt (TCG) and adds what only arm64 needs (the arm64 busybox, libraries
+# found in the multiarch dirs, AAVMF).
 #
 # Environment (besides lib.sh's):
-#   E2E_ARM64_QEMU   default qemu-system-aarch64
+#   E2E_ARM64_QEMU   default qemu-system-aarch64 (becomes lib.sh's E2E_QEMU)
 #   E2E_ARM64_CPU    default cortex-a57 (-cpu max is ~2.5x slower under TCG)
 #   E2E_ARM64_TRIPLET  default aarch64-linux-gnu (multiarch library dirs)
+#   E2E_ARM64_BOOT_TIMEOUT  default 180 (becomes E2E_BOOT_TIMEOUT)
 #   AAVMF_CODE / AAVMF_VARS  firmware, default /usr/share/AAVMF/AAVMF_{CODE,VARS}.fd
 #
 # Functions:
@@ -16,28 +17,33 @@
 #   get_busybox_arm64             busybox-static:arm64 unpacked (never installed)
 #                                 into $FINDROOT_CACHE/busybox-arm64/<version>;
 #                                 prints the path of its busybox binary
-#                                 ($E2E_ARM64_BUSYBOX when set: no apt look-up)
-#   arm64_copy_with_libs SRC DST STAGE
-#                                 an arm64 binary plus its shared libraries and
-#                                 loader, found with readelf in the multiarch dirs
-#   mkinitramfs_arm64 [-i INIT] [-f FINDROOT] [-m MODS] [-a SRC:DST] [-u] OUT KDIR
-#                                 lib.sh's mkinitramfs_busybox for arm64 (-u:
-#                                 merged /usr, modules in /usr/lib/modules)
-#   make_rootfs_dir_arm64 DIR MARKER
-#                                 lib.sh's make_rootfs_dir with an arm64 busybox
-#   run_qemu_arm64 LOG [-T SEC] [-A] -- QEMU-ARGS...
-#                                 -M virt, TCG, cortex-a57, -smp 1, -m 512; -A =
-#                                 ACPI through AAVMF (UEFI), else device tree
-#                                 (acpi=off, direct kernel boot). 0 when QEMU
-#                                 exited by itself, 124 on timeout.
+#                                 ($E2E_ARM64_BUSYBOX when set: no apt look-up);
+#                                 lib.sh's e2e_busybox on arm64
+#   arm64_copy_libs BIN STAGE     the shared libraries and loader of an arm64
+#                                 binary, found with readelf in the multiarch
+#                                 dirs (lib.sh's e2e_copy_with_libs on arm64)
 
 : "${E2E_ARM64_QEMU:=qemu-system-aarch64}"
 : "${E2E_ARM64_CPU:=cortex-a57}"
 : "${E2E_ARM64_TRIPLET:=aarch64-linux-gnu}"
 : "${AAVMF_CODE:=/usr/share/AAVMF/AAVMF_CODE.fd}"
 : "${AAVMF_VARS:=/usr/share/AAVMF/AAVMF_VARS.fd}"
-# What an arm64 busybox image carries (virtio_pci is built into Debian's kernel).
-E2E_ARM64_MODULES="virtio_iommu virtio_blk virtio_scsi sd_mod ext4 crc32c_generic"
+# lib.sh's per-architecture settings
+E2E_ARCH=arm64
+E2E_KFLAVOR=6.12-arm64
+E2E_ELF_MACHINE=AArch64
+E2E_QEMU=$E2E_ARM64_QEMU
+# TCG arm64 under a loaded host: UEFI alone can take 20 s.
+E2E_BOOT_TIMEOUT=${E2E_ARM64_BOOT_TIMEOUT:-180}
+# virtio_pci is built into Debian's arm64 kernel.
+E2E_DEFAULT_MODULES="virtio_iommu virtio_blk virtio_scsi sd_mod ext4 crc32c_generic"
+E2E_FALLBACK_MODULES="virtio_blk virtio_scsi sd_mod"
+E2E_CONSOLE_CMDLINE="console=ttyAMA0 panic=-1 rd.emergency=poweroff"
+E2E_FW_CODE=$AAVMF_CODE
+E2E_FW_VARS=$AAVMF_VARS
+# (read by lib.sh and the scripts that source these files)
+: "$E2E_BOOT_TIMEOUT" "$E2E_ARCH" "$E2E_KFLAVOR" "$E2E_ELF_MACHINE" "$E2E_QEMU" "$E2E_DEFAULT_MODULES" "$E2E_FALLBACK_MODULES" "$E2E_CONSOLE_CMDLINE" \
+    "$E2E_FW_CODE" "$E2E_FW_VARS"
 
 ensure_arm64_tools() {
     ensure_packages qemu-system-arm qemu-efi-aarch64 ipxe-qemu busybox-static e2fsprogs gdisk \
@@ -69,27 +75,17 @@ get_busybox_arm64() {
                 exit 1
             fi
             e2e_log "busybox-static:arm64 $ver"
+            # mkinitramfs_busybox takes the applet list from the host's busybox
+            hostver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null)
+            if [ -n "$hostver" ] && [ "${hostver%+b*}" != "${ver%+b*}" ]; then
+                e2e_log "host busybox-static $hostver differs from arm64 $ver; applet list may differ"
+            fi
             rm -rf "$broot/.dl"
             mv "$broot/$ver.tmp" "$broot/$ver" && : >"$broot/$ver/.complete" &&
                 echo "$ver" >"$broot/.version" || exit 1
         fi
         printf '%s\n' "$broot/$ver/bin/busybox"
     ) 9>"$broot/.lock"
-}
-
-# The applets of the arm64 busybox: the host's busybox-static of the same
-# Debian version has the same configuration, and it can run here.
-_arm64_applets() {
-    if [ -n "${E2E_ARM64_BUSYBOX:-}" ]; then
-        /bin/busybox --list-full
-        return
-    fi
-    hostver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null)
-    armver=$(apt-cache policy busybox-static:arm64 2>/dev/null | awk '/Candidate:/ {print $2}')
-    if [ -n "$hostver" ] && [ "${hostver%+b*}" != "${armver%+b*}" ]; then
-        e2e_log "host busybox-static $hostver differs from arm64 $armver; applet list may differ"
-    fi
-    /bin/busybox --list-full
 }
 
 _arm64_find_lib() {
@@ -110,13 +106,9 @@ _arm64_readelf() {
     fi
 }
 
-arm64_copy_with_libs() {
+arm64_copy_libs() {
     src=$1
-    dst=$2
-    stage=$3
-    mkdir -p "$stage/$(dirname "$dst")" || return 1
-    cp -L "$src" "$stage/$dst" || return 1
-    chmod 0755 "$stage/$dst"
+    stage=$2
     interp=$(_arm64_readelf -l "$src" 2>/dev/null |
         sed -n 's/.*Requesting program interpreter: \([^]]*\)].*/\1/p')
     [ -n "$interp" ] || return 0 # static
@@ -149,123 +141,4 @@ arm64_copy_with_libs() {
         done
         todo=$next
     done
-}
-
-mkinitramfs_arm64() {
-    init="$(e2e_repo_root)/hooks/findroot-init.sh"
-    fr=""
-    mods=$E2E_ARM64_MODULES
-    extras=""
-    usrmerge=0
-    OPTIND=1
-    while getopts i:f:m:a:u opt; do
-        case $opt in
-            u) usrmerge=1 ;;
-            i) init=$OPTARG ;;
-            f) fr=$OPTARG ;;
-            m) mods=$OPTARG ;;
-            a) extras="$extras $OPTARG" ;;
-            *) return 2 ;;
-        esac
-    done
-    shift $((OPTIND - 1))
-    out=$1
-    kdir=$2
-    rel=$(kernel_release "$kdir")
-    [ -n "$rel" ] || { e2e_log "no kernel in $kdir"; return 1; }
-    bb=$(get_busybox_arm64) || return 1
-    applets=$(_arm64_applets) || return 1
-    stage=$(mktemp -d "${TMPDIR:-/tmp}/findroot-e2e-initramfs-arm64.XXXXXX") || return 1
-    case $init in /*) ;; *) init="$PWD/$init" ;; esac
-    case $fr in /* | '') ;; *) fr="$PWD/$fr" ;; esac
-    case $out in /*) ;; *) out="$PWD/$out" ;; esac
-    [ -f "$init" ] || { e2e_log "no init script $init"; rm -rf "$stage"; return 1; }
-    (
-        # set -e would be void here (the subshell is followed by ||): check each step.
-        cd "$stage" || exit 1
-        mkdir -p bin sbin usr/bin usr/sbin dev proc sys root run tmp etc/findroot "lib/modules/$rel" &&
-            cp "$bb" bin/busybox && chmod 0755 bin/busybox || exit 1
-        # --list-full prints paths without the leading slash (bin/sh).
-        for path in $applets; do
-            path=./${path#/}
-            [ -e "$path" ] || [ -L "$path" ] || ln -s /bin/busybox "$path" 2>/dev/null || true
-        done
-        [ -L bin/sh ] || { e2e_log "no /bin/sh applet link"; exit 1; }
-        cp "$init" init && chmod 0755 init || exit 1
-        if [ -n "$fr" ]; then
-            arm64_copy_with_libs "$fr" /sbin/findroot "$stage" || exit 1
-        fi
-        mdir="$kdir/lib/modules/$rel"
-        # shellcheck disable=SC2086 # the module list is space separated
-        kernel_modules "$kdir" $mods | while read -r f; do
-            relpath=${f#"$mdir"/}
-            mkdir -p "lib/modules/$rel/$(dirname "$relpath")" &&
-                cp "$f" "lib/modules/$rel/$relpath" || exit 1
-        done || exit 1
-        for f in modules.order modules.builtin modules.builtin.modinfo; do
-            [ -f "$mdir/$f" ] && cp "$mdir/$f" "lib/modules/$rel/"
-        done
-        if [ "$usrmerge" = 1 ]; then
-            mkdir -p usr/lib && mv lib/* usr/lib/ && rmdir lib && ln -s usr/lib lib || exit 1
-        fi
-        depmod -b "$stage" "$rel" || exit 1
-        # What a generic busybox image modprobes when findroot is not run.
-        printf '%s\n' virtio_blk virtio_scsi sd_mod >etc/findroot/fallback-modules || exit 1
-        for e in $extras; do
-            s=${e%%:*}
-            d=${e#*:}
-            mkdir -p "./$(dirname "$d")" && cp "$s" "./$d" || exit 1
-        done
-        mknod -m 600 dev/console c 5 1 2>/dev/null || true
-        mknod -m 666 dev/null c 1 3 2>/dev/null || true
-    ) || { rm -rf "$stage"; return 1; }
-    (cd "$stage" && find . -print | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -6) >"$out"
-    rc=$?
-    rm -rf "$stage"
-    return $rc
-}
-
-make_rootfs_dir_arm64() {
-    make_rootfs_dir "$1" "$2" || return 1
-    bb=$(get_busybox_arm64) || return 1
-    cp "$bb" "$1/bin/busybox" && chmod 0755 "$1/bin/busybox"
-}
-
-run_qemu_arm64() {
-    log=$1
-    shift
-    tmo=$E2E_BOOT_TIMEOUT
-    acpi=0
-    while [ $# -gt 0 ]; do
-        case $1 in
-            -T) tmo=$2; shift 2 ;;
-            -A) acpi=1; shift ;;
-            --) shift; break ;;
-            *) break ;;
-        esac
-    done
-    if [ "$acpi" = 1 ]; then
-        # ACPI tables reach the guest only through UEFI: the EFI stub of the
-        # -kernel image runs under AAVMF. A private copy of the variable store.
-        vars="$log.AAVMF_VARS.fd"
-        cp "$AAVMF_VARS" "$vars" || return 1
-        set -- -M virt,acpi=on \
-            -drive "if=pflash,format=raw,unit=0,readonly=on,file=$AAVMF_CODE" \
-            -drive "if=pflash,format=raw,unit=1,file=$vars" "$@"
-    else
-        set -- -M virt,acpi=off "$@"
-    fi
-    set -- -accel tcg -cpu "$E2E_ARM64_CPU" -smp 1 -m 512 -nographic -no-reboot -nodefaults \
-        -serial "file:$log" -monitor none "$@"
-    : >"$log"
-    timeout -k 5 "$tmo" "$E2E_ARM64_QEMU" "$@" </dev/null >"$log.qemu" 2>&1
-    rc=$?
-    [ "$acpi" = 1 ] && rm -f "$log.AAVMF_VARS.fd"
-    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-        return 124
-    fi
-    if [ "$rc" != 0 ]; then
-        e2e_log "qemu exited $rc: $(tail -n 3 "$log.qemu")"
-    fi
-    return "$rc"
 }

@@ -7,13 +7,9 @@
 #   FINDROOT  an arm64 binary made elsewhere: checked, not built
 # Prints the findroot path on its last line.
 set -u
-A64_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
-E2E_REPO=${E2E_REPO:-$(CDPATH='' cd -- "$A64_DIR/../.." && pwd)}
-export E2E_REPO
 # shellcheck source=tests/e2e/lib.sh
-. "$E2E_REPO/tests/e2e/lib.sh"
-# shellcheck source=tests/e2e-arm64/lib-arm64.sh
-. "$A64_DIR/lib-arm64.sh"
+. "$(dirname -- "$0")/../e2e/lib.sh"
+e2e_arch arm64 || exit 2
 
 [ $# = 1 ] || [ $# = 2 ] || { echo "usage: $0 BUILD_DIR [FINDROOT]" >&2; exit 2; }
 build=$1

@@ -1,21 +1,39 @@
 # shellcheck shell=sh
 # Shared library for findroot's boot tests: real Debian kernels under QEMU.
 # Source it (". tests/e2e/lib.sh"); it defines functions and sets nothing else
-# except the defaults below. POSIX sh; every function returns non-zero on error
+# but E2E_REPO and the defaults below. POSIX sh; every function returns non-zero on error
 # and prints its complaint on stderr prefixed "e2e:".
+#
+# The guest architecture is x86_64 (q35, OVMF); "e2e_arch arm64" right after
+# sourcing switches the same functions to arm64 (virt, AAVMF): it sources
+# tests/e2e-arm64/lib-arm64.sh, which sets the variables below marked "per
+# architecture" and adds the arm64 helpers.
 #
 # Environment (all optional):
 #   FINDROOT_CACHE    cache root, default $HOME/.cache/findroot (kernels/ below it)
 #   E2E_BOOT_TIMEOUT  hard limit for one QEMU boot in seconds, default 120
 #   E2E_KEEP          1 = keep temp dirs (logs, images) for post-mortem
-#   E2E_QEMU          QEMU binary, default qemu-system-x86_64
+#   E2E_QEMU          QEMU binary, default qemu-system-x86_64 (per architecture)
+#
+# Per architecture (set here for x86_64, by lib-arm64.sh for arm64):
+#   E2E_ARCH             x86_64 | arm64 (the arch column of docs/MATRIX.md)
+#   E2E_KFLAVOR          the default kernel (get_kernel FLAVOR)
+#   E2E_ELF_MACHINE      what readelf -h says of a guest binary ("Machine:")
+#   E2E_DEFAULT_MODULES  modules (with deps) a busybox image carries
+#   E2E_FALLBACK_MODULES what the image's /init modprobes when findroot is not run
+#   E2E_CONSOLE_CMDLINE  the kernel command line every boot starts with
+#   E2E_FW_CODE E2E_FW_VARS  the UEFI firmware run_qemu -U boots
+#
+# Sets E2E_REPO (exported): the repository root, see e2e_repo_root.
 #
 # Functions:
+#   e2e_arch x86_64|arm64          the guest architecture (once, first)
 #   e2e_log MSG...                 message on stderr
 #   ensure_packages PKG...         from tools/lib/apt.sh: install the missing ones
 #                                  (waits for the dpkg lock, retries once after
 #                                  apt-get update, one line per failing package)
 #   ensure_e2e_tools               the packages the x86 boot tests need
+#                                  (ensure_arm64_tools: the arm64 ones)
 #   get_kernel FLAVOR              tests/lib/kernels.sh: "6.12", "6.1", "6.12-cloud",
 #                                  "6.12-arm64", "6.1-arm64" (host suite),
 #                                  "6.12-trixie[-cloud|-arm64]", "sid[-arm64]", or
@@ -32,15 +50,21 @@
 #                                  dependencies, one per line; builtins skipped
 #   mkinitramfs_busybox [opts] OUT KDIR
 #        -i FILE    the /init (default: hooks/findroot-init.sh of this repo)
-#        -f FILE    findroot binary to include as /sbin/findroot (+ ldd libs, loader)
+#        -f FILE    findroot binary to include as /sbin/findroot (+ its libraries
+#                   and loader: e2e_copy_with_libs)
 #        -m "MODS"  modules (with deps) to include; default $E2E_DEFAULT_MODULES
 #        -a SRC:DST extra file (repeatable); DST inside the image
 #        -z gzip|zstd  compression (default gzip)
 #        -u         merged /usr: modules in /usr/lib/modules, /lib -> usr/lib
 #                   (as trixie's and later generators make images)
-#      Builds a newc cpio: static busybox (busybox-static) with --install symlinks,
+#      Builds a newc cpio: static busybox (e2e_busybox) with a symlink per applet,
 #      modules kept .ko.xz as Debian ships them plus modules.builtin*/order and a
 #      depmod run on the image tree, /dev/console, /etc/findroot/fallback-modules.
+#   e2e_busybox                    the path of the guest's static busybox
+#   e2e_readelf ARGS...            readelf for guest binaries
+#   e2e_copy_with_libs SRC DST STAGE
+#                                  a guest binary into STAGE at DST, with the shared
+#                                  libraries and loader it needs (ldd on x86_64)
 #   make_rootfs_dir DIR MARKER     a tiny root tree whose /sbin/init prints
 #                                  "<MARKER> <uptime>" on the console and powers off
 #   mkfs_ext4_image IMG SIZE_MB DIR [LABEL] [UUID]
@@ -53,9 +77,11 @@
 #   e2e_tmpdir NAME                make and print a fresh temp dir (removed by
 #                                  e2e_cleanup unless E2E_KEEP=1)
 #   run_qemu LOG [-T SEC] [-Q QMPSOCK] [-U] -- QEMU-ARGS...
-#                                  q35, TCG, -smp 1, -m 512, -nographic, -no-reboot,
-#                                  serial to LOG, killed after -T (default
-#                                  E2E_BOOT_TIMEOUT) seconds; -U = OVMF (UEFI).
+#                                  q35 (arm64: virt, E2E_ARM64_CPU), TCG, -smp 1,
+#                                  -m 512, -nographic, -no-reboot, serial to LOG,
+#                                  killed after -T (default E2E_BOOT_TIMEOUT)
+#                                  seconds; -U = UEFI (OVMF; arm64: AAVMF and
+#                                  ACPI, else a device tree and acpi=off).
 #                                  Returns 0 when QEMU exited by itself, 124 on timeout.
 #                                  E2E_STOP_PATTERN (ERE): stop the guest E2E_STOP_GRACE
 #                                  (3) s after it shows on the console; returns 0 then.
@@ -64,7 +90,8 @@
 #   qmp_cmd SOCK JSON...           send QMP commands (capabilities handshake done)
 #   uptime_of LOG TAG              the guest uptime printed after TAG in LOG
 #   kmsg_stamps LOG                " kstart=.. kroot=.. kfail=.." from kmsg_time_of
-#   bench_outcome VERDICT_LINE     "found|gaveup SECONDS kmsg|uptime UPTIME_S END"
+#   bench_outcome VERDICT_LINE     "found|gaveup SECONDS kmsg|uptime UPTIME_S END",
+#                                  "broken - - - -" without stamps
 #   kmsg_time_of LOG WHAT          the kernel timestamp of the hook's kernel
 #                                  log mark "findroot-init: reached WHAT"
 #   verdict SCENARIO PASS|FAIL SECONDS REASON
@@ -74,8 +101,19 @@
 : "${FINDROOT_CACHE:=${HOME:-/root}/.cache/findroot}"
 : "${E2E_BOOT_TIMEOUT:=120}"
 : "${E2E_QEMU:=qemu-system-x86_64}"
+E2E_ARCH=x86_64
+E2E_KFLAVOR=6.12
+E2E_ELF_MACHINE=X86-64
 # Storage, IOMMU and filesystem modules a generic busybox image carries.
 E2E_DEFAULT_MODULES="virtio_pci virtio_iommu virtio_blk virtio_scsi sd_mod nvme ahci ext4 crc32c_generic crc32c_intel"
+# What a generic busybox image would modprobe when findroot is not run.
+E2E_FALLBACK_MODULES="virtio_pci virtio_blk virtio_scsi sd_mod nvme ahci"
+# panic=-1: the hook's emergency action is a panic, and -no-reboot ends QEMU.
+E2E_CONSOLE_CMDLINE="console=ttyS0 panic=-1"
+E2E_FW_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+E2E_FW_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+# (read by the scripts that source this file)
+: "$E2E_KFLAVOR" "$E2E_ELF_MACHINE" "$E2E_CONSOLE_CMDLINE"
 
 e2e_log() {
     printf 'e2e: %s\n' "$*" >&2
@@ -104,9 +142,21 @@ e2e_repo_root() {
 
 # The one package installer of the tree (and archive downloads that survive
 # a moving archive): ensure_packages, fr_apt_fetch_version, ...
-_e2e_root=$(e2e_repo_root) || return 1
+E2E_REPO=$(e2e_repo_root) || return 1
+export E2E_REPO
 # shellcheck source=tools/lib/apt.sh
-. "$_e2e_root/tools/lib/apt.sh"
+. "$E2E_REPO/tools/lib/apt.sh"
+
+e2e_arch() {
+    case $1 in
+        x86_64) ;;
+        arm64)
+            # shellcheck source=tests/e2e-arm64/lib-arm64.sh
+            . "$E2E_REPO/tests/e2e-arm64/lib-arm64.sh"
+            ;;
+        *) e2e_log "unknown architecture $1"; return 1 ;;
+    esac
+}
 
 ensure_e2e_tools() {
     ensure_packages qemu-system-x86 busybox-static e2fsprogs gdisk ovmf kmod cpio xz-utils zstd util-linux socat
@@ -114,12 +164,12 @@ ensure_e2e_tools() {
 
 # get_kernel, kernel_describe, kernel_config (and the other suites' apt)
 # shellcheck source=tests/lib/apt-suite.sh
-. "$_e2e_root/tests/lib/apt-suite.sh"
+. "$E2E_REPO/tests/lib/apt-suite.sh"
 # shellcheck source=tests/lib/kernels.sh
-. "$_e2e_root/tests/lib/kernels.sh"
+. "$E2E_REPO/tests/lib/kernels.sh"
 # matrix_record (docs/MATRIX.md)
 # shellcheck source=tests/lib/matrix.sh
-. "$_e2e_root/tests/lib/matrix.sh"
+. "$E2E_REPO/tests/lib/matrix.sh"
 
 kernel_release() {
     # (lib may be a symlink to usr/lib: the trailing slash follows it)
@@ -145,14 +195,28 @@ kernel_modules() {
     done | awk '!seen[$0]++'
 }
 
-_e2e_copy_with_libs() {
-    # _e2e_copy_with_libs SRC DEST_IN_STAGE STAGE: a binary with its shared libraries.
+e2e_busybox() {
+    case $E2E_ARCH in
+        arm64) get_busybox_arm64 ;;
+        *) printf '%s\n' /bin/busybox ;;
+    esac
+}
+
+e2e_readelf() {
+    case $E2E_ARCH in
+        arm64) _arm64_readelf "$@" ;;
+        *) readelf "$@" ;;
+    esac
+}
+
+e2e_copy_with_libs() {
     src=$1
     dst=$2
     stage=$3
-    mkdir -p "$stage/$(dirname "$dst")"
+    mkdir -p "$stage/$(dirname "$dst")" || return 1
     cp -L "$src" "$stage/$dst" || return 1
     chmod 0755 "$stage/$dst"
+    [ "$E2E_ARCH" = arm64 ] && { arm64_copy_libs "$src" "$stage"; return; }
     # "not a dynamic executable" (static) prints nothing we keep.
     ldd "$src" 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}' |
         while read -r lib; do
@@ -186,6 +250,7 @@ mkinitramfs_busybox() {
     kdir=$2
     rel=$(kernel_release "$kdir")
     [ -n "$rel" ] || { e2e_log "no kernel in $kdir"; return 1; }
+    bb=$(e2e_busybox) || return 1
     # The image is staged in another directory: make paths absolute first.
     case $init in /*) ;; *) init="$PWD/$init" ;; esac
     case $fr in /* | '') ;; *) fr="$PWD/$fr" ;; esac
@@ -198,15 +263,19 @@ mkinitramfs_busybox() {
     (
         # (set -e is void in a subshell that is followed by ||: check each step)
         cd "$stage" || exit 1
-        mkdir -p bin sbin usr/bin usr/sbin dev proc sys root run tmp etc/findroot "lib/modules/$rel"
-        cp /bin/busybox bin/busybox || exit 1
-        # Symlinks for every applet, made on the host: the static binary lists them.
+        mkdir -p bin sbin usr/bin usr/sbin dev proc sys root run tmp etc/findroot "lib/modules/$rel" &&
+            cp "$bb" bin/busybox && chmod 0755 bin/busybox || exit 1
+        # Symlinks for every applet, made on the host: its static busybox lists
+        # them (the guest's is the same Debian build; see get_busybox_arm64),
+        # as paths without the leading slash (bin/sh).
         for path in $(/bin/busybox --list-full); do
+            path=./${path#/}
             [ -e "$path" ] || [ -L "$path" ] || ln -s /bin/busybox "$path" 2>/dev/null || true
         done
+        [ -L bin/sh ] || { e2e_log "no /bin/sh applet link"; exit 1; }
         cp "$init" init && chmod 0755 init || exit 1
         if [ -n "$fr" ]; then
-            _e2e_copy_with_libs "$fr" /sbin/findroot "$stage" || exit 1
+            e2e_copy_with_libs "$fr" /sbin/findroot "$stage" || exit 1
         fi
         mdir="$kdir/lib/modules/$rel"
         # shellcheck disable=SC2086 # the module list is space separated
@@ -222,8 +291,8 @@ mkinitramfs_busybox() {
             mkdir -p usr/lib && mv lib/* usr/lib/ && rmdir lib && ln -s usr/lib lib || exit 1
         fi
         depmod -b "$stage" "$rel" || exit 1
-        # What a generic busybox image would modprobe when findroot is not run.
-        printf '%s\n' virtio_pci virtio_blk virtio_scsi sd_mod nvme ahci >etc/findroot/fallback-modules
+        # shellcheck disable=SC2086 # one module a line
+        printf '%s\n' $E2E_FALLBACK_MODULES >etc/findroot/fallback-modules || exit 1
         for e in $extras; do
             s=${e%%:*}
             d=${e#*:}
@@ -247,8 +316,9 @@ mkinitramfs_busybox() {
 make_rootfs_dir() {
     dir=$1
     marker=$2
+    bb=$(e2e_busybox) || return 1
     mkdir -p "$dir/bin" "$dir/sbin" "$dir/dev" "$dir/proc" "$dir/sys" "$dir/run" "$dir/tmp" "$dir/etc" || return 1
-    cp /bin/busybox "$dir/bin/busybox" || return 1
+    cp "$bb" "$dir/bin/busybox" && chmod 0755 "$dir/bin/busybox" || return 1
     ln -sf busybox "$dir/bin/sh"
     # /proc was moved here by the hook; mount it anyway in case it was not.
     cat >"$dir/sbin/init" <<EOF
@@ -300,8 +370,16 @@ mkdisk_blank() {
 }
 
 e2e_tmpdir() {
-    d=$(mktemp -d "${TMPDIR:-/tmp}/findroot-e2e-$1.XXXXXX") || return 1
-    printf '%s\n' "$d"
+    # A private TMPDIR goes with its last user (e2e_cleanup): made again here,
+    # and once more should another run's cleanup have just removed it.
+    for _try in 1 2; do
+        mkdir -p "${TMPDIR:-/tmp}" 2>/dev/null
+        if d=$(mktemp -d "${TMPDIR:-/tmp}/findroot-e2e-$1.XXXXXX"); then
+            printf '%s\n' "$d"
+            return 0
+        fi
+    done
+    return 1
 }
 
 e2e_cleanup() {
@@ -336,15 +414,22 @@ run_qemu() {
             *) break ;;
         esac
     done
-    set -- -M q35 -accel tcg -smp 1 -m 512 -nographic -no-reboot -nodefaults \
+    case $E2E_ARCH in
+        # ACPI tables reach an arm64 guest only through UEFI (the EFI stub of
+        # the -kernel image runs under AAVMF); without it, a device tree.
+        arm64) set -- -M "virt,acpi=$([ "$uefi" = 1 ] && echo on || echo off)" -cpu "$E2E_ARM64_CPU" "$@" ;;
+        *) set -- -M q35 "$@" ;;
+    esac
+    set -- -accel tcg -smp 1 -m 512 -nographic -no-reboot -nodefaults \
         -serial "file:$log" -monitor none "$@"
     if [ -n "$qmp" ]; then
         set -- -qmp "unix:$qmp,server=on,wait=off" "$@"
     fi
+    vars="$log.FW_VARS.fd"
     if [ "$uefi" = 1 ]; then
-        vars="$log.OVMF_VARS.fd"
-        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$vars" || return 1
-        set -- -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+        # a private copy of the variable store
+        cp "$E2E_FW_VARS" "$vars" || return 1
+        set -- -drive "if=pflash,format=raw,unit=0,readonly=on,file=$E2E_FW_CODE" \
             -drive "if=pflash,format=raw,unit=1,file=$vars" "$@"
     fi
     : >"$log"
@@ -373,7 +458,7 @@ run_qemu() {
             rc=0
         fi
     fi
-    [ "$uefi" = 1 ] && rm -f "$log.OVMF_VARS.fd"
+    rm -f "$vars"
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
         return 124
     fi

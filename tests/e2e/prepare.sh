@@ -2,11 +2,8 @@
 # Install what the boot tests need and fetch the kernels into the cache, once,
 # before the boots run (ctest fixture e2e/prepare).
 set -u
-E2E_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
-E2E_REPO=${E2E_REPO:-$(CDPATH='' cd -- "$E2E_DIR/../.." && pwd)}
-export E2E_REPO
 # shellcheck source=tests/e2e/lib.sh
-. "$E2E_DIR/lib.sh"
+. "$(dirname -- "$0")/lib.sh"
 
 ensure_e2e_tools || exit 1
 rc=0

@@ -1,11 +1,14 @@
 # shellcheck shell=sh
 # Generators of another Debian suite (initramfs-tools, dracut) run in a
 # debootstrap chroot of that suite (common.sh's integ_chroot -s SUITE), cached
-# under $INTEG_CACHE. Source after common.sh.
+# under $INTEG_CACHE. Sources common.sh.
 #
 #   integ_chroot_modules DIR KDIR   put the kernel's modules and config where
 #                                   the generator looks (/lib/modules/<v> and
 #                                   /boot/config-<v>; merged /usr follows)
+
+# shellcheck source=tests/integrations/common.sh
+. "$(dirname -- "$0")/common.sh"
 
 integ_chroot_modules() {
     ch=$1

@@ -26,6 +26,17 @@ integ_log() {
     printf 'integrations: %s\n' "$*" >&2
 }
 
+# integ_kernel KFLAVOUR: the host tools of the boot tests, then KDIR and REL
+# of that kernel (tests/lib/kernels.sh), and the cache dir
+integ_kernel() {
+    ensure_e2e_tools || return 1
+    KDIR=$(get_kernel "$1") || return 1
+    # shellcheck disable=SC2034 # read by the callers
+    REL=$(kernel_release "$KDIR")
+    echo "integrations: kernel $(kernel_describe "$KDIR")"
+    mkdir -p "$INTEG_CACHE"
+}
+
 # integ_hash FILE|DIR...: one short content hash (cache keys)
 integ_hash() {
     find "$@" -type f -print0 2>/dev/null | LC_ALL=C sort -z |

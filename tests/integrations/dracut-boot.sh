@@ -11,20 +11,15 @@ FR_BIN=$1
 FLAVOUR=${2:-systemd}
 SUITE=${3:-host}
 KFLAVOUR=${4:-6.12}
-. "$(dirname -- "$0")/common.sh"
 . "$(dirname -- "$0")/chroot.sh"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (dracut, apt)"; exit 77; }
-ensure_e2e_tools || exit 1
+integ_kernel "$KFLAVOUR" || exit 1
 if [ "$SUITE" = host ]; then
     ensure_packages dracut || exit 1
 else
     ensure_packages debootstrap || exit 1
 fi
-KDIR=$(get_kernel "$KFLAVOUR") || exit 1
-REL=$(kernel_release "$KDIR")
-echo "integrations: kernel $(kernel_describe "$KDIR")"
-mkdir -p "$INTEG_CACHE" || exit 1
 NAME=dracut-$FLAVOUR
 [ "$SUITE" = host ] || NAME=dracut-$SUITE-$FLAVOUR
 work=$(e2e_tmpdir "$NAME") || exit 1

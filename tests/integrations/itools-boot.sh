@@ -9,16 +9,11 @@ set -u
 FR_BIN=$1
 SUITE=${2:-bookworm}
 KFLAVOUR=${3:-6.12}
-. "$(dirname -- "$0")/common.sh"
 . "$(dirname -- "$0")/chroot.sh"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, chroot)"; exit 77; }
-ensure_e2e_tools || exit 1
+integ_kernel "$KFLAVOUR" || exit 1
 ensure_packages debootstrap || exit 1
-KDIR=$(get_kernel "$KFLAVOUR") || exit 1
-REL=$(kernel_release "$KDIR")
-echo "integrations: kernel $(kernel_describe "$KDIR")"
-mkdir -p "$INTEG_CACHE" || exit 1
 # (the bookworm chroot keeps its old name: warm caches stay valid)
 CH=$INTEG_CACHE/itools-chroot
 [ "$SUITE" = bookworm ] || CH=$INTEG_CACHE/itools-chroot-$SUITE

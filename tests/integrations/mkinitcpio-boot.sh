@@ -24,10 +24,7 @@ case $FLAVOUR in
         ;;
     *) echo "unknown flavour $FLAVOUR" >&2; exit 2 ;;
 esac
-ensure_e2e_tools || exit 1
-KDIR=$(get_kernel "$KFLAVOUR") || exit 1
-REL=$(kernel_release "$KDIR")
-echo "integrations: kernel $(kernel_describe "$KDIR")"
+integ_kernel "$KFLAVOUR" || exit 1
 NAME=mkinitcpio-$FLAVOUR
 work=$(e2e_tmpdir "$NAME") || exit 1
 

@@ -8,11 +8,8 @@
 set -u
 fr=$1
 scenario=${2:-blk-uuid-iommu}
-here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
-E2E_REPO=${E2E_REPO:-$(CDPATH='' cd -- "$here/../.." && pwd)}
-export E2E_REPO
 # shellcheck source=tests/e2e/lib.sh
-. "$E2E_REPO/tests/e2e/lib.sh"
+. "$(dirname -- "$0")/../e2e/lib.sh"
 
 if readelf -lW "$fr" | grep -q INTERP || readelf -dW "$fr" | grep -q '(NEEDED)'; then
 	echo "static/boot: $fr is not a static binary" >&2
