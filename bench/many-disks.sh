@@ -1,0 +1,257 @@
+#!/bin/sh
+# Many-disks benchmark (issue 17): boots a q35 guest under virtio-iommu with N
+# SCSI disks (one virtio-scsi controller behind a pcie-root-port, N scsi-hd
+# LUNs on target 0, each a small raw ext4 image with its own UUID and LABEL;
+# the root disk is LUN N/2, so not the first once N > 1), for each N, with two
+# /init strategies, interleaved:
+#   findroot  hooks/findroot-init.sh running findroot (which makes the
+#             /dev/disk links for the devices it has when root is found)
+#   oracle    tests/e2e/oracle-init.sh: modprobe virtio_iommu virtio_scsi
+#             sd_mod, then findfs every 10 ms; it makes no links
+# Both /inits are copies with bench/many-disks-init.sh sourced right after
+# their "reached root" mark: it marks when the kernel has all N disks and, for
+# findroot, when by-uuid and by-label hold N links each (running `findroot
+# links` again, once all disks are registered, while they do not).
+# Guest times come from the kernel's timestamps of the /inits' /dev/kmsg marks,
+# counted from "reached start". Prints a Markdown table of medians (min-max)
+# and the per-disk slope between the smallest N > 1 and the largest.
+#
+# usage: bench/many-disks.sh [-n RUNS] [-N "1 16 64 256"] [-f FINDROOT] [-m MEM_MB] [-o FILE.md]
+#   defaults: 3 runs, N = 1 16 64 256, build/findroot, 512 MiB per guest
+#   disk images go to a temporary directory under /var/tmp (BENCH_TMP),
+#   removed at the end
+
+set -u
+BENCH_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+REPO=$(CDPATH='' cd -- "$BENCH_DIR/.." && pwd)
+E2E_REPO=$REPO
+export E2E_REPO
+# shellcheck source=tests/e2e/lib.sh
+. "$REPO/tests/e2e/lib.sh"
+
+RUNS=3
+COUNTS="1 16 64 256"
+FINDROOT="$REPO/build/findroot"
+MEM=512
+OUT=""
+while getopts n:N:f:m:o: opt; do
+    case $opt in
+        n) RUNS=$OPTARG ;;
+        N) COUNTS=$OPTARG ;;
+        f) FINDROOT=$OPTARG ;;
+        m) MEM=$OPTARG ;;
+        o) OUT=$OPTARG ;;
+        *) exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+if [ ! -x "$FINDROOT" ]; then
+    echo "bench: no findroot at $FINDROOT (build it: cmake -S . -B build && cmake --build build)" >&2
+    exit 2
+fi
+MAXN=0
+for n in $COUNTS; do
+    case $n in '' | *[!0-9]* | 0) echo "bench: bad disk count '$n'" >&2; exit 2 ;; esac
+    [ "$n" -gt "$MAXN" ] && MAXN=$n
+done
+# virtio-scsi takes LUNs 0-16383 on a target; Linux names sda..sdzzz
+[ "$MAXN" -le 4096 ] || { echo "bench: at most 4096 disks" >&2; exit 2; }
+
+ensure_e2e_tools || exit 1
+KDIR=$(get_kernel 6.12) || exit 1
+KREL=$(kernel_release "$KDIR")
+KIMG=$(kernel_image "$KDIR")
+
+TMPBASE=${BENCH_TMP:-/var/tmp}
+# 2 MiB per disk (sparse: ~0.3 MiB written), the root, two initramfs images
+need_kb=$(((MAXN * 2 + 64) * 1024))
+avail_kb=$(df -Pk "$TMPBASE" | awk 'NR == 2 { print $4 }')
+if [ "${avail_kb:-0}" -lt "$need_kb" ]; then
+    echo "bench: $TMPBASE has ${avail_kb:-?} KiB free, $need_kb KiB needed" >&2
+    exit 1
+fi
+W=$(mktemp -d "$TMPBASE/findroot-many-disks.XXXXXX") || exit 1
+trap 'rm -rf "$W"' EXIT
+trap 'exit 1' INT TERM
+RAW=$W/raw.txt
+: >"$RAW"
+
+# --- disks: one template, copied, each with its own UUID and label ---------------
+t_mk=$(date +%s)
+mkfs.ext4 -q -F -t ext4 -O ^has_journal -L tmpl "$W/tmpl.img" 2M >/dev/null || exit 1
+i=1
+while [ "$i" -lt "$MAXN" ]; do
+    cp --sparse=always "$W/tmpl.img" "$W/d$i.img" &&
+        tune2fs -U "$(cat /proc/sys/kernel/random/uuid)" -L "disk$i" "$W/d$i.img" >/dev/null || exit 1
+    i=$((i + 1))
+done
+ROOT_UUID=$(cat /proc/sys/kernel/random/uuid)
+MARKER="FINDROOT-MANY-DISKS-ROOT-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+make_rootfs_dir "$W/rootdir" "$MARKER" &&
+    mkfs_ext4_image "$W/root.img" 8 "$W/rootdir" manyroot "$ROOT_UUID" || exit 1
+rm -rf "$W/rootdir"
+e2e_log "$MAXN disk images in $(($(date +%s) - t_mk)) s, $(du -sk "$W" | cut -f1) KiB on disk"
+
+# --- the two images: the /inits with the marks added after root is found ---------
+# shellcheck disable=SC2016 # sed patterns, not shell
+sed '/^[[:space:]]*mark root "\$DEV"$/a\
+        . /etc/bench-many-disks.sh' "$REPO/hooks/findroot-init.sh" >"$W/findroot-init.sh"
+# shellcheck disable=SC2016
+sed '/reached root \$dev" >\/dev\/kmsg$/a\
+. /etc/bench-many-disks.sh' "$REPO/tests/e2e/oracle-init.sh" >"$W/oracle-init.sh"
+for f in "$W/findroot-init.sh" "$W/oracle-init.sh"; do
+    grep -q bench-many-disks "$f" || { echo "bench: cannot add the marks to $f (its root mark moved?)" >&2; exit 1; }
+done
+EXTRA="$BENCH_DIR/many-disks-init.sh:/etc/bench-many-disks.sh"
+mkinitramfs_busybox -i "$W/findroot-init.sh" -f "$FINDROOT" -a "$EXTRA" "$W/findroot.img" "$KDIR" &&
+    mkinitramfs_busybox -i "$W/oracle-init.sh" -a "$EXTRA" "$W/oracle.img" "$KDIR" || exit 1
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+T0=$(date +%s)
+
+# mark_since LOG WHAT: seconds from "reached start" to "reached WHAT", or -
+mark_since() {
+    s=$(kmsg_time_of "$1" start)
+    e=$(kmsg_time_of "$1" "$2")
+    if [ -n "$s" ] && [ -n "$e" ]; then
+        awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f\n", b - a }'
+    else
+        echo -
+    fi
+}
+
+# boot N STRATEGY: appends "N strategy root disks links wall" to RAW
+boot() {
+    n=$1
+    strat=$2
+    rootpos=$((n / 2))
+    set -- -kernel "$KIMG" -initrd "$W/$strat.img" -m "$MEM" -device virtio-iommu-pci \
+        -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 \
+        -device virtio-scsi-pci,id=scsi0,bus=rp1
+    i=0
+    k=1
+    while [ "$i" -lt "$n" ]; do
+        if [ "$i" = "$rootpos" ]; then
+            set -- "$@" -blockdev "driver=raw,node-name=d$i,file.driver=file,file.filename=$W/root.img"
+        else
+            set -- "$@" -blockdev "driver=raw,node-name=d$i,read-only=on,file.driver=file,file.filename=$W/d$k.img"
+            k=$((k + 1))
+        fi
+        set -- "$@" -device "scsi-hd,drive=d$i,bus=scsi0.0,channel=0,scsi-id=0,lun=$i"
+        i=$((i + 1))
+    done
+    cmd="console=ttyS0 panic=-1 root=UUID=$ROOT_UUID bench.disks=$n"
+    [ "$strat" = oracle ] && cmd="$cmd oracle.modules=virtio_iommu,virtio_scsi,sd_mod"
+    log=$W/console-$n-$strat.log
+    tb=$(date +%s)
+    E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300} run_qemu "$log" -- "$@" -append "$cmd"
+    rc=$?
+    wall=$(($(date +%s) - tb))
+    t_root=$(mark_since "$log" root)
+    t_all=$(mark_since "$log" disks)
+    t_links=$(mark_since "$log" links)
+    [ "$strat" = oracle ] && t_links=n/a
+    grep -aq "^$MARKER" "$log" || t_root=-
+    echo "$n $strat $t_root $t_all $t_links $wall" >>"$RAW"
+    extra=""
+    [ "$t_root" = - ] && extra=" (qemu rc=$rc; console: $(tr -d '\r' <"$log" | grep -a -e 'findroot-init' -e 'Kernel panic' | tail -n 3 | tr '\n' '|'))"
+    e2e_log "N=$n $strat: root $t_root s, all disks $t_all s, all links $t_links s, wall $wall s; $(kmsg_line "$log" links)$extra"
+}
+
+# the text of the first "reached WHAT" mark
+kmsg_line() {
+    tr -d '\r' <"$1" | sed -n "s/^\[[ 0-9.]*\] findroot-init: reached $2 //p" | head -n 1
+}
+
+round=1
+while [ "$round" -le "$RUNS" ]; do
+    for n in $COUNTS; do
+        for strat in findroot oracle; do
+            boot "$n" "$strat"
+        done
+    done
+    round=$((round + 1))
+done
+T1=$(date +%s)
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# stats N STRAT FIELD -> "median min max count" (FIELD: 3 root, 4 disks, 5 links)
+stats() {
+    awk -v n="$1" -v s="$2" -v f="$3" '$1 == n && $2 == s && $f ~ /^[0-9.]+$/ { print $f }' "$RAW" | sort -n |
+        awk '{ v[NR] = $1 }
+             END {
+                 if (NR == 0) { print "- - - 0"; exit }
+                 med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                 printf "%.3f %.3f %.3f %d\n", med, v[1], v[NR], NR
+             }'
+}
+
+cell() {
+    # shellcheck disable=SC2046 # split the stats fields
+    set -- $(stats "$1" "$2" "$3")
+    if [ "$4" = 0 ]; then
+        echo "-"
+    else
+        echo "$1 s ($2-$3)"
+    fi
+}
+
+median() {
+    stats "$1" "$2" "$3" | cut -d' ' -f1
+}
+
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b + 0 > 0) printf "%.2fx", a / b; else print "-" }'
+}
+
+# slope STRAT FIELD: ms per disk between the smallest N > 1 and the largest
+slope() {
+    lo=""
+    for n in $COUNTS; do
+        [ "$n" -gt 1 ] || continue
+        if [ -z "$lo" ] || [ "$n" -lt "$lo" ]; then lo=$n; fi
+    done
+    if [ -z "$lo" ] || [ "$lo" = "$MAXN" ]; then
+        echo "-"
+        return
+    fi
+    awk -v a="$(median "$lo" "$1" "$2")" -v b="$(median "$MAXN" "$1" "$2")" -v x="$lo" -v y="$MAXN" \
+        'BEGIN { if (a != "-" && b != "-") printf "%.2f ms/disk", (b - a) * 1000 / (y - x); else print "-" }'
+}
+
+table() {
+    echo "| N disks | findroot: time to root | oracle: time to root | findroot/oracle | findroot: time to all links | kernel has all N disks (findroot boots / oracle boots) | udevd: time to all links |"
+    echo "|---|---|---|---|---|---|---|"
+    for n in $COUNTS; do
+        echo "| $n | $(cell "$n" findroot 3) | $(cell "$n" oracle 3) | $(ratio "$(median "$n" findroot 3)" "$(median "$n" oracle 3)") | $(cell "$n" findroot 5) | $(cell "$n" findroot 4) / $(cell "$n" oracle 4) | not measured |"
+    done
+    lo=""
+    for n in $COUNTS; do
+        [ "$n" -gt 1 ] && { [ -z "$lo" ] || [ "$n" -lt "$lo" ]; } && lo=$n
+    done
+    echo "| per disk, ${lo:-?} -> $MAXN | $(slope findroot 3) | $(slope oracle 3) | | $(slope findroot 5) | $(slope findroot 4) / $(slope oracle 4) | |"
+}
+
+report() {
+    echo "Made by \`bench/many-disks.sh -n $RUNS -N \"$COUNTS\"\`: medians (min-max) of $RUNS boots per cell,"
+    echo "guest seconds from the /init's \"reached start\" kernel log mark."
+    echo
+    table
+    echo
+    echo "- machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), QEMU $($E2E_QEMU --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG (-M q35 -smp 1 -m $MEM, no KVM)"
+    echo "- kernel: $KREL ($(basename "$KDIR")); disks: one virtio-scsi-pci behind a pcie-root-port, N scsi-hd LUNs, 2 MiB ext4 each (root: 8 MiB, LUN N/2)"
+    echo "- findroot: $("$FINDROOT" --version 2>&1 | head -n 1), $(file -b "$FINDROOT" 2>/dev/null | cut -d, -f1-2), tree at $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); busybox $(busybox 2>&1 | sed -n '1s/BusyBox \(v[^ ]*\).*/\1/p')"
+    echo "- runs: $RUNS per strategy and N, interleaved; wall time $((T1 - T0)) s for the boots; load average before $LOAD_BEFORE, after $LOAD_AFTER"
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo
+    echo "Raw results (N strategy root disks links wall-seconds, in boot order):"
+    echo
+    echo '```'
+    cat "$RAW"
+    echo '```'
+}
+
+report
+if [ -n "$OUT" ]; then
+    report >"$OUT"
+fi
