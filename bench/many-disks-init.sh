@@ -1,14 +1,17 @@
 # shellcheck shell=sh
 # bench/many-disks.sh's addition to the /inits it boots: sourced by its copies
 # of hooks/findroot-init.sh and tests/e2e/oracle-init.sh right after their
-# "reached root" mark. It writes two more kernel log marks:
+# "reached root" mark, and by the dracut image's pre-mount hook. It writes two
+# more kernel log marks:
 #   findroot-init: reached disks N     the kernel has registered all
 #                                      bench.disks=N SCSI disks (/sys/block/sd*)
-#   findroot-init: reached links U L T where findroot is in the image: by-uuid
-#                                      and by-label in /dev/disk hold N links
-#                                      each (U, L; T links in all); as long as
-#                                      they do not, once all disks are there,
-#                                      `findroot links` is run again
+#   findroot-init: reached links U L T where findroot or udevadm is in the
+#                                      image: by-uuid and by-label in /dev/disk
+#                                      hold N links each (U, L; T links in
+#                                      all); as long as they do not, once all
+#                                      disks are there, `findroot links` is run
+#                                      again (busybox image), or `udevadm
+#                                      settle` (dracut image: udevd makes them)
 #   findroot-init: reached incomplete  neither within about 60 s
 # Variables and functions start with _bl_ (the /init's own stay untouched).
 
@@ -33,8 +36,12 @@ _bl_count() {
     done
 }
 
-_bl_fr=0
-command -v findroot >/dev/null 2>&1 && _bl_fr=1
+_bl_tool=none
+if command -v findroot >/dev/null 2>&1; then
+    _bl_tool=findroot
+elif command -v udevadm >/dev/null 2>&1; then
+    _bl_tool=udevadm
+fi
 _bl_i=0
 _bl_disks=0
 _bl_passes=0
@@ -47,9 +54,9 @@ while [ "$_bl_i" -lt 6000 ]; do
             _bl_disks=1
         fi
     fi
-    if [ "$_bl_fr" = 0 ]; then
+    if [ "$_bl_tool" = none ]; then
         [ "$_bl_disks" = 1 ] && break
-        usleep 10000
+        sleep 0.01
         continue
     fi
     _bl_count '/dev/disk/by-uuid/*'
@@ -60,10 +67,13 @@ while [ "$_bl_i" -lt 6000 ]; do
         break
     fi
     if [ "$_bl_disks" = 1 ]; then
-        findroot links >/dev/null 2>&1
+        case $_bl_tool in
+            findroot) findroot links >/dev/null 2>&1 ;;
+            *) udevadm settle --timeout=60 ;;
+        esac
         _bl_passes=$((_bl_passes + 1))
     else
-        usleep 10000
+        sleep 0.01
     fi
 done
 [ "$_bl_i" -ge 6000 ] && _bl_mark incomplete "disks=$_bl_disks"

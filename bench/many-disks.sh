@@ -3,23 +3,34 @@
 # SCSI disks (one virtio-scsi controller behind a pcie-root-port, N scsi-hd
 # LUNs on target 0, each a small raw ext4 image with its own UUID and LABEL;
 # the root disk is LUN N/2, so not the first once N > 1), for each N, with two
-# /init strategies, interleaved:
-#   findroot  hooks/findroot-init.sh running findroot (which makes the
-#             /dev/disk links for the devices it has when root is found)
-#   oracle    tests/e2e/oracle-init.sh: modprobe virtio_iommu virtio_scsi
-#             sd_mod, then findfs every 10 ms; it makes no links
-# Both /inits are copies with bench/many-disks-init.sh sourced right after
-# their "reached root" mark: it marks when the kernel has all N disks and, for
-# findroot, when by-uuid and by-label hold N links each (running `findroot
-# links` again, once all disks are registered, while they do not).
-# Guest times come from the kernel's timestamps of the /inits' /dev/kmsg marks,
-# counted from "reached start". Prints a Markdown table of medians (min-max)
-# and the per-disk slope between the smallest N > 1 and the largest.
+# initramfs strategies, interleaved:
+#   findroot  busybox image, hooks/findroot-init.sh running findroot (which
+#             makes the /dev/disk links for the devices it has when root is
+#             found)
+#   oracle    busybox image, tests/e2e/oracle-init.sh: modprobe virtio_iommu
+#             virtio_scsi sd_mod, then findfs every 10 ms; it makes no links
+#   udevd     a generic (--no-hostonly) dracut systemd image of the host's
+#             dracut with virtio_iommu added (--add-drivers): udevd loads the
+#             drivers and makes the links, systemd waits for the root device
+# The busybox /inits are copies with bench/many-disks-init.sh sourced right
+# after their "reached root" mark; the dracut image sources it from a
+# pre-mount hook that first marks "reached root". It marks when the kernel has
+# all N disks and when by-uuid and by-label hold N links each (running
+# `findroot links` or `udevadm settle` again, once all disks are registered,
+# while they do not). Guest times come from the kernel's timestamps of these
+# /dev/kmsg marks, counted from the kernel's "Run /init as init process".
+# Prints a Markdown table of medians (min-max) and the per-disk slope between
+# the smallest N > 1 and the largest.
 #
-# usage: bench/many-disks.sh [-n RUNS] [-N "1 16 64 256"] [-f FINDROOT] [-m MEM_MB] [-o FILE.md]
-#   defaults: 3 runs, N = 1 16 64 256, build/findroot, 512 MiB per guest
-#   disk images go to a temporary directory under /var/tmp (BENCH_TMP),
-#   removed at the end
+# usage: bench/many-disks.sh [-n RUNS] [-N "1 16 64 256"] [-s "findroot oracle udevd"]
+#                            [-f FINDROOT] [-m MEM_MB] [-o FILE.md]
+#   defaults: 3 runs, N = 1 16 64 256, all three strategies, build/findroot,
+#   512 MiB per busybox guest (the systemd one gets 1024, as
+#   tests/integrations does); disk images go to a temporary directory under
+#   /var/tmp (BENCH_TMP), removed at the end unless BENCH_KEEP=1 (console
+#   logs there); BENCH_BOOT_TIMEOUT: limit for one boot, default 300 s;
+#   BENCH_UDEVD_IMAGE: a dracut image this script built before (kept with
+#   BENCH_KEEP=1) instead of building one (a few minutes)
 
 set -u
 BENCH_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
@@ -34,9 +45,11 @@ COUNTS="1 16 64 256"
 FINDROOT="$REPO/build/findroot"
 MEM=512
 OUT=""
-while getopts n:N:f:m:o: opt; do
+STRATS="findroot oracle udevd"
+while getopts n:N:s:f:m:o: opt; do
     case $opt in
         n) RUNS=$OPTARG ;;
+        s) STRATS=$OPTARG ;;
         N) COUNTS=$OPTARG ;;
         f) FINDROOT=$OPTARG ;;
         m) MEM=$OPTARG ;;
@@ -71,7 +84,7 @@ if [ "${avail_kb:-0}" -lt "$need_kb" ]; then
     exit 1
 fi
 W=$(mktemp -d "$TMPBASE/findroot-many-disks.XXXXXX") || exit 1
-trap 'rm -rf "$W"' EXIT
+trap '[ "${BENCH_KEEP:-0}" = 1 ] && e2e_log "kept $W" || rm -rf "$W"' EXIT
 trap 'exit 1' INT TERM
 RAW=$W/raw.txt
 : >"$RAW"
@@ -87,7 +100,8 @@ while [ "$i" -lt "$MAXN" ]; do
 done
 ROOT_UUID=$(cat /proc/sys/kernel/random/uuid)
 MARKER="FINDROOT-MANY-DISKS-ROOT-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-make_rootfs_dir "$W/rootdir" "$MARKER" &&
+# (dracut's systemd wants an /etc/fstab on root)
+make_rootfs_dir "$W/rootdir" "$MARKER" && : >"$W/rootdir/etc/fstab" &&
     mkfs_ext4_image "$W/root.img" 8 "$W/rootdir" manyroot "$ROOT_UUID" || exit 1
 rm -rf "$W/rootdir"
 e2e_log "$MAXN disk images in $(($(date +%s) - t_mk)) s, $(du -sk "$W" | cut -f1) KiB on disk"
@@ -106,12 +120,51 @@ EXTRA="$BENCH_DIR/many-disks-init.sh:/etc/bench-many-disks.sh"
 mkinitramfs_busybox -i "$W/findroot-init.sh" -f "$FINDROOT" -a "$EXTRA" "$W/findroot.img" "$KDIR" &&
     mkinitramfs_busybox -i "$W/oracle-init.sh" -a "$EXTRA" "$W/oracle.img" "$KDIR" || exit 1
 
+# The dracut systemd image: a private copy of the host's dracut tree with one
+# more module that installs the marks as a pre-mount hook.
+dracut_image() {
+    ensure_packages dracut || return 1
+    base=$W/dracut
+    m=$base/modules.d/99manydisks
+    cp -a /usr/lib/dracut "$base" && mkdir -p "$m" || return 1
+    cp "$BENCH_DIR/many-disks-init.sh" "$m/marks.sh" || return 1
+    printf '%s\n' '#!/bin/sh' 'echo "<5>findroot-init: reached root" >/dev/kmsg' \
+        '. /etc/bench-many-disks.sh' >"$m/root-found.sh"
+    # shellcheck disable=SC2016 # dracut's module-setup.sh, expanded by dracut
+    printf '%s\n' '#!/bin/bash' 'check() { return 255; }' 'depends() { echo systemd; }' \
+        'install() {' '    inst_simple "$moddir/marks.sh" /etc/bench-many-disks.sh' \
+        '    inst_hook pre-mount 99 "$moddir/root-found.sh"' '    inst_multiple find wc sleep' '}' \
+        >"$m/module-setup.sh"
+    chmod 0755 "$m/module-setup.sh" "$m/root-found.sh"
+    DRACUT_VER=$(dpkg-query -W -f='${Version}' dracut-core 2>/dev/null)
+    if [ -n "${BENCH_UDEVD_IMAGE:-}" ]; then
+        cp "$BENCH_UDEVD_IMAGE" "$W/udevd.img" || return 1
+        e2e_log "dracut image: $BENCH_UDEVD_IMAGE (given)"
+        return 0
+    fi
+    t_dr=$(date +%s)
+    dracutbasedir=$base dracut -q --force --no-hostonly --kver "$KREL" --kmoddir "$KDIR/lib/modules/$KREL" \
+        --add manydisks --add-drivers "virtio_iommu virtio_scsi sd_mod" "$W/udevd.img" >"$W/dracut.log" 2>&1 ||
+        { tail -n 20 "$W/dracut.log" >&2; return 1; }
+    e2e_log "dracut $DRACUT_VER image in $(($(date +%s) - t_dr)) s, $(du -m "$W/udevd.img" | cut -f1) MiB"
+}
+DRACUT_VER=""
+case " $STRATS " in
+    *" udevd "*) dracut_image || exit 1 ;;
+esac
+
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 T0=$(date +%s)
 
-# mark_since LOG WHAT: seconds from "reached start" to "reached WHAT", or -
+# run_init_time LOG: the kernel's timestamp of "Run /init as init process"
+run_init_time() {
+    tr -d '\r' <"$1" | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\] Run \/init as init process.*/\1/p' | head -n 1
+}
+
+# mark_since LOG WHAT: seconds from the kernel's "Run /init" to the /init's
+# "reached WHAT" mark, or -
 mark_since() {
-    s=$(kmsg_time_of "$1" start)
+    s=$(run_init_time "$1")
     e=$(kmsg_time_of "$1" "$2")
     if [ -n "$s" ] && [ -n "$e" ]; then
         awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f\n", b - a }'
@@ -125,7 +178,9 @@ boot() {
     n=$1
     strat=$2
     rootpos=$((n / 2))
-    set -- -kernel "$KIMG" -initrd "$W/$strat.img" -m "$MEM" -device virtio-iommu-pci \
+    mem=$MEM
+    [ "$strat" = udevd ] && [ "$mem" -lt 1024 ] && mem=1024
+    set -- -kernel "$KIMG" -initrd "$W/$strat.img" -m "$mem" -device virtio-iommu-pci \
         -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 \
         -device virtio-scsi-pci,id=scsi0,bus=rp1
     i=0
@@ -141,10 +196,15 @@ boot() {
         i=$((i + 1))
     done
     cmd="console=ttyS0 panic=-1 root=UUID=$ROOT_UUID bench.disks=$n"
-    [ "$strat" = oracle ] && cmd="$cmd oracle.modules=virtio_iommu,virtio_scsi,sd_mod"
+    case $strat in
+        oracle) cmd="$cmd oracle.modules=virtio_iommu,virtio_scsi,sd_mod" ;;
+        # (no_timer_check as tests/integrations: a loaded host can fail TCG's
+        # IO-APIC timer check)
+        udevd) cmd="$cmd ro no_timer_check rd.shell=0 rd.emergency=poweroff" ;;
+    esac
     log=$W/console-$n-$strat.log
     tb=$(date +%s)
-    E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300} run_qemu "$log" -- "$@" -append "$cmd"
+    run_qemu "$log" -T "${BENCH_BOOT_TIMEOUT:-300}" -- "$@" -append "$cmd"
     rc=$?
     wall=$(($(date +%s) - tb))
     t_root=$(mark_since "$log" root)
@@ -152,10 +212,11 @@ boot() {
     t_links=$(mark_since "$log" links)
     [ "$strat" = oracle ] && t_links=n/a
     grep -aq "^$MARKER" "$log" || t_root=-
-    echo "$n $strat $t_root $t_all $t_links $wall" >>"$RAW"
+    gap=$(awk -v a="$(run_init_time "$log")" -v b="$(kmsg_time_of "$log" start)" 'BEGIN { if (a != "" && b != "") printf "%.3f", b - a; else print "-" }')
+    echo "$n $strat $t_root $t_all $t_links $wall $gap" >>"$RAW"
     extra=""
     [ "$t_root" = - ] && extra=" (qemu rc=$rc; console: $(tr -d '\r' <"$log" | grep -a -e 'findroot-init' -e 'Kernel panic' | tail -n 3 | tr '\n' '|'))"
-    e2e_log "N=$n $strat: root $t_root s, all disks $t_all s, all links $t_links s, wall $wall s; $(kmsg_line "$log" links)$extra"
+    e2e_log "N=$n $strat: root $t_root s, all disks $t_all s, all links $t_links s, wall $wall s; /init start mark after $gap s; $(kmsg_line "$log" links)$extra"
 }
 
 # the text of the first "reached WHAT" mark
@@ -166,7 +227,7 @@ kmsg_line() {
 round=1
 while [ "$round" -le "$RUNS" ]; do
     for n in $COUNTS; do
-        for strat in findroot oracle; do
+        for strat in $STRATS; do
             boot "$n" "$strat"
         done
     done
@@ -220,31 +281,32 @@ slope() {
 }
 
 table() {
-    echo "| N disks | findroot: time to root | oracle: time to root | findroot/oracle | findroot: time to all links | kernel has all N disks (findroot boots / oracle boots) | udevd: time to all links |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| N disks | findroot: time to root | oracle: time to root | findroot/oracle | findroot: time to all links | udevd (dracut systemd): time to root | udevd: time to all links | kernel has all N disks (findroot / oracle / udevd boots) |"
+    echo "|---|---|---|---|---|---|---|---|"
     for n in $COUNTS; do
-        echo "| $n | $(cell "$n" findroot 3) | $(cell "$n" oracle 3) | $(ratio "$(median "$n" findroot 3)" "$(median "$n" oracle 3)") | $(cell "$n" findroot 5) | $(cell "$n" findroot 4) / $(cell "$n" oracle 4) | not measured |"
+        echo "| $n | $(cell "$n" findroot 3) | $(cell "$n" oracle 3) | $(ratio "$(median "$n" findroot 3)" "$(median "$n" oracle 3)") | $(cell "$n" findroot 5) | $(cell "$n" udevd 3) | $(cell "$n" udevd 5) | $(cell "$n" findroot 4) / $(cell "$n" oracle 4) / $(cell "$n" udevd 4) |"
     done
     lo=""
     for n in $COUNTS; do
         [ "$n" -gt 1 ] && { [ -z "$lo" ] || [ "$n" -lt "$lo" ]; } && lo=$n
     done
-    echo "| per disk, ${lo:-?} -> $MAXN | $(slope findroot 3) | $(slope oracle 3) | | $(slope findroot 5) | $(slope findroot 4) / $(slope oracle 4) | |"
+    echo "| per disk, ${lo:-?} -> $MAXN | $(slope findroot 3) | $(slope oracle 3) | | $(slope findroot 5) | $(slope udevd 3) | $(slope udevd 5) | $(slope findroot 4) / $(slope oracle 4) / $(slope udevd 4) |"
 }
 
 report() {
-    echo "Made by \`bench/many-disks.sh -n $RUNS -N \"$COUNTS\"\`: medians (min-max) of $RUNS boots per cell,"
-    echo "guest seconds from the /init's \"reached start\" kernel log mark."
+    echo "Made by \`bench/many-disks.sh -n $RUNS -N \"$COUNTS\" -s \"$STRATS\"\`: medians (min-max) of $RUNS boots per cell,"
+    echo "guest seconds from the kernel's \"Run /init as init process\" to the /init's kernel log marks."
     echo
     table
     echo
     echo "- machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), QEMU $($E2E_QEMU --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG (-M q35 -smp 1 -m $MEM, no KVM)"
+    [ -n "$DRACUT_VER" ] && echo "- udevd: dracut $DRACUT_VER (host), systemd $(dpkg-query -W -f='${Version}' systemd 2>/dev/null), image $(du -m "$W/udevd.img" | cut -f1) MiB, -m $([ "$MEM" -lt 1024 ] && echo 1024 || echo "$MEM")"
     echo "- kernel: $KREL ($(basename "$KDIR")); disks: one virtio-scsi-pci behind a pcie-root-port, N scsi-hd LUNs, 2 MiB ext4 each (root: 8 MiB, LUN N/2)"
     echo "- findroot: $("$FINDROOT" --version 2>&1 | head -n 1), $(file -b "$FINDROOT" 2>/dev/null | cut -d, -f1-2), tree at $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); busybox $(busybox 2>&1 | sed -n '1s/BusyBox \(v[^ ]*\).*/\1/p')"
     echo "- runs: $RUNS per strategy and N, interleaved; wall time $((T1 - T0)) s for the boots; load average before $LOAD_BEFORE, after $LOAD_AFTER"
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
-    echo "Raw results (N strategy root disks links wall-seconds, in boot order):"
+    echo "Raw results (N strategy root disks links wall-seconds start-mark-after-Run-/init, in boot order):"
     echo
     echo '```'
     cat "$RAW"
