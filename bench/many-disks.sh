@@ -23,7 +23,10 @@
 # the smallest N > 1 and the largest.
 #
 # usage: bench/many-disks.sh [-n RUNS] [-N "1 16 64 256"] [-s "findroot oracle udevd"]
-#                            [-f FINDROOT] [-m MEM_MB] [-o FILE.md]
+#                            [-f FINDROOT] [-m MEM_MB] [-t SECONDS] [-o FILE.md]
+#   -t     start no round of boots that would end past SECONDS (judged by the
+#          round before); TERM or INT stops after the running boot; both
+#          still print the table of what was measured
 #   defaults: 3 runs, N = 1 16 64 256, all three strategies, build/findroot,
 #   512 MiB per busybox guest (the systemd one gets 1024, as
 #   tests/integrations does); disk images go to a temporary directory under
@@ -45,9 +48,11 @@ COUNTS="1 16 64 256"
 FINDROOT="$REPO/build/findroot"
 MEM=512
 OUT=""
+LIMIT=""
 STRATS="findroot oracle udevd"
-while getopts n:N:s:f:m:o: opt; do
+while getopts n:N:s:f:m:o:t: opt; do
     case $opt in
+        t) LIMIT=$OPTARG ;;
         n) RUNS=$OPTARG ;;
         s) STRATS=$OPTARG ;;
         N) COUNTS=$OPTARG ;;
@@ -224,15 +229,26 @@ kmsg_line() {
     tr -d '\r' <"$1" | sed -n "s/^\[[ 0-9.]*\] findroot-init: reached $2 //p" | head -n 1
 }
 
+# TERM or INT: stop after the boot that is running and print what was measured
+STOP=0
+trap 'STOP=1' INT TERM
 round=1
-while [ "$round" -le "$RUNS" ]; do
+last=0
+while [ "$round" -le "$RUNS" ] && [ "$STOP" = 0 ]; do
+    tr0=$(date +%s)
+    if [ -n "$LIMIT" ] && [ $((tr0 - T0 + last)) -gt "$LIMIT" ]; then
+        e2e_log "stopping after $((round - 1)) rounds: another one (${last} s) would pass the -t limit"
+        break
+    fi
     for n in $COUNTS; do
         for strat in $STRATS; do
-            boot "$n" "$strat"
+            [ "$STOP" = 0 ] && boot "$n" "$strat"
         done
     done
+    last=$(($(date +%s) - tr0))
     round=$((round + 1))
 done
+DONE=$((round - 1))
 T1=$(date +%s)
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -252,8 +268,10 @@ cell() {
     set -- $(stats "$1" "$2" "$3")
     if [ "$4" = 0 ]; then
         echo "-"
-    else
+    elif [ "$4" = "$DONE" ]; then
         echo "$1 s ($2-$3)"
+    else
+        echo "$1 s ($2-$3), $4 boots"
     fi
 }
 
@@ -294,7 +312,7 @@ table() {
 }
 
 report() {
-    echo "Made by \`bench/many-disks.sh -n $RUNS -N \"$COUNTS\" -s \"$STRATS\"\`: medians (min-max) of $RUNS boots per cell,"
+    echo "Made by \`bench/many-disks.sh -n $RUNS -N \"$COUNTS\" -s \"$STRATS\"\`: medians (min-max) of $DONE boots per cell,"
     echo "guest seconds from the kernel's \"Run /init as init process\" to the /init's kernel log marks."
     echo
     table
@@ -303,7 +321,7 @@ report() {
     [ -n "$DRACUT_VER" ] && echo "- udevd: dracut $DRACUT_VER (host), systemd $(dpkg-query -W -f='${Version}' systemd 2>/dev/null), image $(du -m "$W/udevd.img" | cut -f1) MiB, -m $([ "$MEM" -lt 1024 ] && echo 1024 || echo "$MEM")"
     echo "- kernel: $KREL ($(basename "$KDIR")); disks: one virtio-scsi-pci behind a pcie-root-port, N scsi-hd LUNs, 2 MiB ext4 each (root: 8 MiB, LUN N/2)"
     echo "- findroot: $("$FINDROOT" --version 2>&1 | head -n 1), $(file -b "$FINDROOT" 2>/dev/null | cut -d, -f1-2), tree at $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); busybox $(busybox 2>&1 | sed -n '1s/BusyBox \(v[^ ]*\).*/\1/p')"
-    echo "- runs: $RUNS per strategy and N, interleaved; wall time $((T1 - T0)) s for the boots; load average before $LOAD_BEFORE, after $LOAD_AFTER"
+    echo "- runs: $DONE per strategy and N (of $RUNS asked), interleaved; wall time $((T1 - T0)) s for the boots; load average before $LOAD_BEFORE, after $LOAD_AFTER"
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "Raw results (N strategy root disks links wall-seconds start-mark-after-Run-/init, in boot order):"
