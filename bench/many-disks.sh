@@ -37,9 +37,8 @@
 
 set -u
 BENCH_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
-REPO=$(CDPATH='' cd -- "$BENCH_DIR/.." && pwd)
-E2E_REPO=$REPO
-export E2E_REPO
+# (lib.sh finds the tree by E2E_REPO)
+REPO=${BENCH_DIR%/bench} && export E2E_REPO="$REPO"
 # shellcheck source=tests/e2e/lib.sh
 . "$REPO/tests/e2e/lib.sh"
 
@@ -52,13 +51,8 @@ LIMIT=""
 STRATS="findroot oracle udevd"
 while getopts n:N:s:f:m:o:t: opt; do
     case $opt in
-        t) LIMIT=$OPTARG ;;
-        n) RUNS=$OPTARG ;;
-        s) STRATS=$OPTARG ;;
-        N) COUNTS=$OPTARG ;;
-        f) FINDROOT=$OPTARG ;;
-        m) MEM=$OPTARG ;;
-        o) OUT=$OPTARG ;;
+        n) RUNS=$OPTARG ;; N) COUNTS=$OPTARG ;; s) STRATS=$OPTARG ;; f) FINDROOT=$OPTARG ;;
+        m) MEM=$OPTARG ;; o) OUT=$OPTARG ;; t) LIMIT=$OPTARG ;;
         *) exit 2 ;;
     esac
 done
@@ -322,16 +316,12 @@ report() {
     echo "- kernel: $KREL ($(basename "$KDIR")); disks: one virtio-scsi-pci behind a pcie-root-port, N scsi-hd LUNs, 2 MiB ext4 each (root: 8 MiB, LUN N/2)"
     echo "- findroot: $("$FINDROOT" --version 2>&1 | head -n 1), $(file -b "$FINDROOT" 2>/dev/null | cut -d, -f1-2), tree at $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); busybox $(busybox 2>&1 | sed -n '1s/BusyBox \(v[^ ]*\).*/\1/p')"
     echo "- runs: $DONE per strategy and N (of $RUNS asked), interleaved; wall time $((T1 - T0)) s for the boots; load average before $LOAD_BEFORE, after $LOAD_AFTER"
-    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-    echo
-    echo "Raw results (N strategy root disks links wall-seconds start-mark-after-Run-/init, in boot order):"
-    echo
-    echo '```'
+    printf '%s\n' "- date: $(date -u +%Y-%m-%dT%H:%MZ)" "" \
+        "Raw results (N strategy root disks links wall-seconds start-mark-after-Run-/init, in boot order):" \
+        "" '```'
     cat "$RAW"
     echo '```'
 }
 
-report
-if [ -n "$OUT" ]; then
-    report >"$OUT"
-fi
+# the report on stdout, and in FILE.md with -o
+report | tee "${OUT:-/dev/null}"
