@@ -5,7 +5,8 @@
 # /lib/modules/<kernel>/, .files absolute), and expanding them the way
 # mkinitfs's feature_files() does, against the Debian 6.12 module tree and a
 # `cmake --install` tree with prefix /usr, yields virtio-iommu.ko* and
-# /usr/sbin/findroot, with no line that matches nothing.
+# /usr/sbin/findroot, with no line that matches nothing; and the modules are
+# the base list of the hooks' library (findroot_modules in hooks/lib/hook-lib.sh).
 # Usage: alpine-check.sh BUILD_DIR
 set -u
 BUILD=$1
@@ -65,6 +66,13 @@ for l in $(lines "$A/findroot.modules"); do
 done
 grep -Eq '/kernel/drivers/iommu/virtio[-_]iommu\.ko' "$BUILD/alpine-modules.list" ||
     bad "findroot.modules does not bring virtio_iommu for $REL"
+# every module of the base list that this kernel builds as a module
+for m in $(sh -c '. "$1" && findroot_modules alpine' sh "$PKG_REPO/hooks/lib/hook-lib.sh"); do
+    re=$(echo "$m" | sed 's/[-_]/[-_]/g')
+    find "$kd" -name "$m.ko*" -o -name "$(echo "$m" | tr _ -).ko*" | grep -q . || continue
+    grep -Eq "/$re\.ko" "$BUILD/alpine-modules.list" ||
+        bad "findroot.modules lacks $m (findroot_modules in hooks/lib/hook-lib.sh)"
+done
 
 dest=$BUILD/alpine-destdir
 rm -rf "$dest"
