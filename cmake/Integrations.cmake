@@ -20,11 +20,18 @@ set(_fr_exec OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD
 set(_fr_data OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 if(FINDROOT_INSTALL_INTEGRATIONS)
-  # dracut: the module finds the binary through findroot.path (dracut's
-  # PATH does not include the /usr/local prefix)
-  set(_fr_dracut ${CMAKE_SOURCE_DIR}/dracut/90findroot)
+  # The hook library every generator's hooks source at build time and copy
+  # into the image (the root= filter, the module lists, the binary lookup),
+  # at the fixed path they look for it; beside it findroot.path, the
+  # installed binary the lookup tries first (a build host's PATH may lack
+  # the prefix, e.g. dracut's lacks /usr/local).
   file(WRITE ${CMAKE_BINARY_DIR}/integrations/findroot.path
        "${CMAKE_INSTALL_FULL_SBINDIR}/findroot\n")
+  install(FILES ${CMAKE_SOURCE_DIR}/hooks/lib/hook-lib.sh
+                ${CMAKE_BINARY_DIR}/integrations/findroot.path
+          DESTINATION /usr/lib/findroot PERMISSIONS ${_fr_data})
+
+  set(_fr_dracut ${CMAKE_SOURCE_DIR}/dracut/90findroot)
   install(FILES
             ${_fr_dracut}/module-setup.sh
             ${_fr_dracut}/findroot-dracut.sh
@@ -32,7 +39,7 @@ if(FINDROOT_INSTALL_INTEGRATIONS)
             ${_fr_dracut}/findroot-stop.sh
             ${_fr_dracut}/findroot-diagnose.sh
           DESTINATION ${FINDROOT_DRACUT_DIR}/90findroot PERMISSIONS ${_fr_exec})
-  install(FILES ${_fr_dracut}/findroot.service ${CMAKE_BINARY_DIR}/integrations/findroot.path
+  install(FILES ${_fr_dracut}/findroot.service
           DESTINATION ${FINDROOT_DRACUT_DIR}/90findroot PERMISSIONS ${_fr_data})
   # packages put the module into every image, host-only ones included
   install(FILES ${CMAKE_SOURCE_DIR}/dracut/90-findroot.conf

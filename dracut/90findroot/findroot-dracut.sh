@@ -6,6 +6,9 @@
 
 # shellcheck source=/dev/null
 type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
+# findroot_root_ok, put into the image by module-setup.sh
+# shellcheck source=hooks/lib/hook-lib.sh
+[ -r /usr/lib/findroot/hook-lib.sh ] && . /usr/lib/findroot/hook-lib.sh
 
 FR_RUN=/run/findroot
 FR_BIN=/usr/sbin/findroot
@@ -29,12 +32,8 @@ fr_enabled() {
 fr_spec() {
     _r=$(getarg root=)
     _r=${_r#block:}
-    case "$_r" in
-        UUID=* | LABEL=* | PARTUUID=* | PARTLABEL=*) echo "$_r" ;;
-        /dev/nfs | /dev/ram* | /dev/mapper/* | /dev/md* | /dev/dm-*) return 1 ;;
-        /dev/*) echo "$_r" ;;
-        *) return 1 ;;
-    esac
+    type findroot_root_ok > /dev/null 2>&1 && findroot_root_ok "$_r" || return 1
+    echo "$_r"
 }
 
 # Our deadline: findroot.timeout= wins (findroot reads it); otherwise stay

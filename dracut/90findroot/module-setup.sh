@@ -4,22 +4,16 @@
 # see its root disk (virtio_iommu above all), and hooks that run findroot and
 # explain in plain words why root is missing. See findroot(8).
 
-# The binary dracut copies into the image. cmake --install records its path
-# in findroot.path beside this file; $FINDROOT_BINARY overrides (tests).
-findroot_binary() {
-    local _p
-    if [[ -n ${FINDROOT_BINARY-} ]]; then
-        echo "$FINDROOT_BINARY"
-        return 0
-    fi
-    if [[ -r $moddir/findroot.path ]]; then
-        read -r _p < "$moddir/findroot.path"
-        if [[ -x $dracutsysrootdir$_p ]]; then
-            echo "$_p"
-            return 0
-        fi
-    fi
-    find_binary findroot
+# findroot's hook library (/usr/lib/findroot/hook-lib.sh): the binary
+# lookup (cmake --install records the binary's path in findroot.path beside
+# it; $FINDROOT_BINARY overrides), the module lists and, in the image, the
+# root= filter. $FINDROOT_LIB_DIR overrides its directory (tests).
+findroot_lib() {
+    local _lib=${FINDROOT_LIB_DIR:-/usr/lib/findroot}/hook-lib.sh
+    # shellcheck source=hooks/lib/hook-lib.sh
+    [[ -r $_lib ]] && . "$_lib" && return 0
+    derror "findroot: $_lib missing"
+    return 1
 }
 
 # Is this build host a VM that may sit behind a virtio-iommu?
@@ -36,7 +30,8 @@ findroot_host_is_vm() {
 
 # called by dracut
 check() {
-    if ! findroot_binary > /dev/null; then
+    findroot_lib || return 1
+    if ! findroot_binary "${dracutsysrootdir-}" > /dev/null; then
         derror "findroot: binary not found (set FINDROOT_BINARY)"
         return 1
     fi
@@ -58,16 +53,20 @@ installkernel() {
     # that has no IOMMU, and without the IOMMU driver every PCI function
     # behind a virtio-iommu stays deferred forever (see findroot(8)).
     # Missing or built-in drivers are skipped silently.
-    hostonly='' instmods '=drivers/iommu'
-    hostonly='' instmods virtio_iommu virtio_pci virtio_mmio virtio_blk virtio_scsi \
-        sd_mod sr_mod nvme ahci
+    findroot_lib || return 1
+    hostonly='' instmods "=$FINDROOT_IOMMU_DIR"
+    # shellcheck disable=SC2046 # one module name a word
+    hostonly='' instmods $(findroot_modules dracut)
 }
 
 # called by dracut
 install() {
     local _bin
-    _bin=$(findroot_binary) || return 1
+    findroot_lib || return 1
+    _bin=$(findroot_binary "${dracutsysrootdir-}") || return 1
     inst_binary "$_bin" /usr/sbin/findroot
+    # findroot-dracut sources it for findroot_root_ok
+    inst_simple "$FINDROOT_LIB_DIR/hook-lib.sh" "$FINDROOT_LIB_IMAGE_DIR/hook-lib.sh"
     inst_script "$moddir/findroot-dracut.sh" /usr/sbin/findroot-dracut
 
     # shell initrd: start findroot once udev has settled and root is still

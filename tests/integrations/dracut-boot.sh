@@ -61,20 +61,22 @@ dracut_image() {
         # put in place only for the findroot image
         (
             flock 9 || exit 1
-            rm -rf "$CH/usr/lib/dracut/modules.d/90findroot" "$CH/usr/local/sbin/findroot"
+            rm -rf "$CH/usr/lib/dracut/modules.d/90findroot" "$CH/usr/local/sbin/findroot" "$CH/usr/lib/findroot"
             case " $* " in
                 *" findroot "*)
                     cp -a "$INTEG_REPO/dracut/90findroot" "$CH/usr/lib/dracut/modules.d/90findroot" &&
+                        install -D -m 0644 "$INTEG_REPO/hooks/lib/hook-lib.sh" "$CH/usr/lib/findroot/hook-lib.sh" &&
                         install -D -m 0755 "$FR_BIN" "$CH/usr/local/sbin/findroot" || exit 1
                     ;;
             esac
             integ_chroot_modules "$CH" "$KDIR" || exit 1
             mount -t proc proc "$CH/proc" || exit 1
-            chroot "$CH" env -u TMPDIR -u dracutbasedir FINDROOT_BINARY=/usr/local/sbin/findroot dracut -q --force --no-hostonly \
+            chroot "$CH" env -u TMPDIR -u dracutbasedir -u FINDROOT_LIB_DIR FINDROOT_BINARY=/usr/local/sbin/findroot dracut -q --force --no-hostonly \
                 --kver "$REL" "$@" /tmp/dracut.img > "$out.log" 2>&1
             rc=$?
             umount "$CH/proc"
-            rm -rf "$CH/usr/lib/dracut/modules.d/90findroot" "$CH/usr/local/sbin/findroot" "$CH/lib/modules/$REL"
+            rm -rf "$CH/usr/lib/dracut/modules.d/90findroot" "$CH/usr/local/sbin/findroot" "$CH/usr/lib/findroot" \
+                "$CH/lib/modules/$REL"
             [ "$rc" = 0 ] && mv "$CH/tmp/dracut.img" "$out.tmp"
         ) 9> "$INTEG_CACHE/.dracut-$SUITE.lock" || { tail -n 20 "$out.log" >&2; rm -f "$out.tmp"; return 1; }
     fi
@@ -101,18 +103,20 @@ fi
 
 key=$REL-$dver-$FLAVOUR
 [ "$SUITE" = host ] || key=$key-$SUITE
-fkey=$key-$(integ_hash "$INTEG_REPO/dracut/90findroot" "$FR_BIN")
+fkey=$key-$(integ_hash "$INTEG_REPO/dracut/90findroot" "$INTEG_REPO/hooks/lib" "$FR_BIN")
 stock=$INTEG_CACHE/dracut-stock-$key.img
 withfr=$INTEG_CACHE/dracut-findroot-$fkey.img
 dracut_image "$stock" "$@" || exit 1
 if [ ! -s "$withfr" ]; then
     # lsinitrd must show the module and the binary in the image
-    dracutbasedir=$base FINDROOT_BINARY=$FR_BIN dracut_image "$withfr" "$@" --add findroot || exit 1
+    dracutbasedir=$base FINDROOT_BINARY=$FR_BIN FINDROOT_LIB_DIR=$INTEG_REPO/hooks/lib dracut_image "$withfr" "$@" --add findroot || exit 1
 fi
-if ! lsinitrd_ "$withfr" | grep -Eq 'virtio[-_]iommu.ko'; then
+lsinitrd_ "$withfr" > "$work/withfr.list"
+if ! grep -Eq 'virtio[-_]iommu.ko' "$work/withfr.list"; then
     echo "findroot image lacks virtio_iommu.ko" >&2
     exit 1
 fi
+grep -q 'usr/lib/findroot/hook-lib.sh$' "$work/withfr.list" || { echo "findroot image lacks hook-lib.sh" >&2; exit 1; }
 lsinitrd_ "$stock" | grep -Eq 'virtio[-_]iommu.ko' && integ_log "note: stock image has virtio_iommu.ko"
 
 disk=$work/disk.img

@@ -48,21 +48,23 @@ for f in module-setup.sh findroot-dracut.sh findroot-settled.sh \
     expect "$dracut/90findroot/$f" x
 done
 expect "$dracut/90findroot/findroot.service" r
-expect "$dracut/90findroot/findroot.path" r
+expect /usr/lib/findroot/hook-lib.sh r
+expect /usr/lib/findroot/findroot.path r
 expect "$initcpio/install/findroot" r
 expect "$initcpio/hooks/findroot" r
 expect "${unitdir:-/usr/lib/systemd/system}/findroot-initrd.service" r
 expect "$itools/hooks/findroot" x
 expect "$itools/scripts/local-top/findroot" x
 expect "$mandir/man8/findroot.8" r
-# dracut must be pointed at the installed binary
-if [ -f "$d$dracut/90findroot/findroot.path" ] &&
-    [ "$(cat "$d$dracut/90findroot/findroot.path")" != "$sbindir/findroot" ]; then
-    echo "findroot.path says $(cat "$d$dracut/90findroot/findroot.path"), not $sbindir/findroot" >&2
+# the hooks' binary lookup must be pointed at the installed binary
+if [ -f "$d/usr/lib/findroot/findroot.path" ] &&
+    [ "$(cat "$d/usr/lib/findroot/findroot.path")" != "$sbindir/findroot" ]; then
+    echo "findroot.path says $(cat "$d/usr/lib/findroot/findroot.path"), not $sbindir/findroot" >&2
     fail=1
 fi
 # installed copies are the sources
 cmp -s "$src/mkinitcpio/hooks/findroot" "$d$initcpio/hooks/findroot" || { echo "hooks/findroot differs" >&2; fail=1; }
+cmp -s "$src/hooks/lib/hook-lib.sh" "$d/usr/lib/findroot/hook-lib.sh" || { echo "hook-lib.sh differs" >&2; fail=1; }
 if command -v man > /dev/null 2>&1 && [ -f "$d$mandir/man8/findroot.8" ]; then
     if MANWIDTH=80 man -l "$d$mandir/man8/findroot.8" 2>&1 > /dev/null | grep -q .; then
         echo "man page has warnings:" >&2

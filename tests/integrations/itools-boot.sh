@@ -42,11 +42,13 @@ build_image() {
         integ_log "cached: $out"
         return 0
     fi
-    rm -f "$CH/$IT/hooks/findroot" "$CH/$IT/scripts/local-top/findroot" "$CH/usr/local/sbin/findroot"
+    rm -rf "$CH/$IT/hooks/findroot" "$CH/$IT/scripts/local-top/findroot" "$CH/usr/local/sbin/findroot" \
+        "$CH/usr/lib/findroot"
     if [ "$2" = with ]; then
         install -D -m 0755 "$SRC/hooks/findroot" "$CH/$IT/hooks/findroot"
         install -D -m 0755 "$SRC/scripts/local-top/findroot" "$CH/$IT/scripts/local-top/findroot"
         install -D -m 0755 "$FR_BIN" "$CH/usr/local/sbin/findroot"
+        install -D -m 0644 "$INTEG_REPO/hooks/lib/hook-lib.sh" "$CH/usr/lib/findroot/hook-lib.sh"
     fi
     integ_log "building $out ($2 findroot)"
     t0=$(date +%s)
@@ -64,13 +66,14 @@ build_image() {
     key=$REL-$itver
     echo "$itver" > "$work/itver"
     stock=$INTEG_CACHE/itools-stock-$key.img
-    withfr=$INTEG_CACHE/itools-findroot-$key-$(integ_hash "$SRC" "$FR_BIN").img
+    withfr=$INTEG_CACHE/itools-findroot-$key-$(integ_hash "$SRC" "$INTEG_REPO/hooks/lib" "$FR_BIN").img
     if [ ! -s "$stock" ] || [ ! -s "$withfr" ]; then
         integ_chroot_modules "$CH" "$KDIR" || exit 1
         mount -t proc proc "$CH/proc" && mounted=1
         build_image "$stock" without || exit 1
         build_image "$withfr" with || exit 1
-        rm -f "$CH/$IT/hooks/findroot" "$CH/$IT/scripts/local-top/findroot" "$CH/usr/local/sbin/findroot"
+        rm -rf "$CH/$IT/hooks/findroot" "$CH/$IT/scripts/local-top/findroot" "$CH/usr/local/sbin/findroot" \
+            "$CH/usr/lib/findroot"
         cleanup
     fi
     printf '%s\n%s\n' "$stock" "$withfr" > "$work/images"
@@ -87,6 +90,7 @@ lsinitramfs_ "$withfr" > "$work/withfr.list"
 grep -Eq 'virtio[-_]iommu\.ko' "$work/withfr.list" || { echo "findroot image lacks virtio_iommu" >&2; exit 1; }
 grep -q 'usr/sbin/findroot$' "$work/withfr.list" || { echo "findroot image lacks findroot" >&2; exit 1; }
 grep -q 'scripts/local-top/findroot$' "$work/withfr.list" || { echo "image lacks local-top/findroot" >&2; exit 1; }
+grep -q 'usr/lib/findroot/hook-lib.sh$' "$work/withfr.list" || { echo "image lacks hook-lib.sh" >&2; exit 1; }
 
 disk=$work/disk.img
 integ_rootdisk "$disk" || exit 1

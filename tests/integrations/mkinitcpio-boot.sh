@@ -33,12 +33,13 @@ mk_img=$work/initramfs-findroot.img
 # stock: the storage driver and the filesystem, as a MODULES= line would have them
 FINDROOT_UNIT_PATH=$INTEG_REPO/mkinitcpio bash "$INTEG_DIR/mkinitcpio/harness.sh" -k "$KDIR" \
     -o "$stock_img" -H "$base" -M "virtio_pci virtio_blk crc32c_generic ext4" || exit 1
-FINDROOT_BINARY=$FR_BIN FINDROOT_UNIT_PATH=$INTEG_REPO/mkinitcpio bash "$INTEG_DIR/mkinitcpio/harness.sh" \
+FINDROOT_BINARY=$FR_BIN FINDROOT_LIB_DIR=$INTEG_REPO/hooks/lib FINDROOT_UNIT_PATH=$INTEG_REPO/mkinitcpio bash "$INTEG_DIR/mkinitcpio/harness.sh" \
     -k "$KDIR" -o "$mk_img" -H "$base findroot" -M "crc32c_generic ext4" || exit 1
 gzip -dc "$mk_img" | cpio -it --quiet > "$work/list" 2>/dev/null
 gzip -dc "$stock_img" | cpio -it --quiet > "$work/stock.list" 2>/dev/null
 gzip -dc "$mk_img" | cpio -i --quiet --to-stdout config > "$work/config" 2>/dev/null
 grep -Eq 'virtio[-_]iommu\.ko' "$work/list" || { echo "findroot image lacks virtio_iommu" >&2; exit 1; }
+grep -q 'usr/lib/findroot/hook-lib.sh$' "$work/list" || { echo "findroot image lacks hook-lib.sh" >&2; exit 1; }
 if grep -Eq 'virtio[-_]iommu\.ko' "$work/stock.list"; then
     echo "stock image has virtio_iommu: it would not show the bug" >&2
     exit 1

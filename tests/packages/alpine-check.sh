@@ -5,7 +5,8 @@
 # /lib/modules/<kernel>/, .files absolute), and expanding them the way
 # mkinitfs's feature_files() does, against the Debian 6.12 module tree and a
 # `cmake --install` tree with prefix /usr, yields virtio-iommu.ko* and
-# /usr/sbin/findroot, with no line that matches nothing.
+# /usr/sbin/findroot, with no line that matches nothing; and the modules are
+# the base list of the hooks' library (findroot_modules in hooks/lib/hook-lib.sh).
 # Usage: alpine-check.sh BUILD_DIR
 set -u
 BUILD=$1
@@ -57,14 +58,30 @@ lines "$A/findroot.files" | grep -v '^/' | while read -r l; do echo "alpine: .fi
 lines "$A/findroot.modules" | grep -qx 'kernel/drivers/iommu/\*' || bad "findroot.modules lacks kernel/drivers/iommu/*"
 
 kd=$KDIR/lib/modules/$REL/
+# built_in GLOB: a module this kernel has built in (virtio_pci on Debian's)
+built_in() {
+    while read -r _b; do
+        # shellcheck disable=SC2254 # a glob of findroot.modules
+        case $_b in $1) return 0 ;; esac
+    done < "$kd/modules.builtin"
+    return 1
+}
 : > "$BUILD/alpine-modules.list"
 for l in $(lines "$A/findroot.modules"); do
     out=$(expand "$kd" "$l")
-    [ -n "$out" ] || bad "findroot.modules: '$l' matches nothing in the $REL module tree"
+    [ -n "$out" ] || built_in "$l" ||
+        bad "findroot.modules: '$l' matches nothing in the $REL module tree"
     printf '%s\n' "$out" >> "$BUILD/alpine-modules.list"
 done
 grep -Eq '/kernel/drivers/iommu/virtio[-_]iommu\.ko' "$BUILD/alpine-modules.list" ||
     bad "findroot.modules does not bring virtio_iommu for $REL"
+# every module of the base list that this kernel builds as a module
+for m in $(sh -c '. "$1" && findroot_modules alpine' sh "$PKG_REPO/hooks/lib/hook-lib.sh"); do
+    re=$(echo "$m" | sed 's/[-_]/[-_]/g')
+    find "$kd" -name "$m.ko*" -o -name "$(echo "$m" | tr _ -).ko*" | grep -q . || continue
+    grep -Eq "/$re\.ko" "$BUILD/alpine-modules.list" ||
+        bad "findroot.modules lacks $m (findroot_modules in hooks/lib/hook-lib.sh)"
+done
 
 dest=$BUILD/alpine-destdir
 rm -rf "$dest"

@@ -59,16 +59,17 @@ expect() {
     rc=1
 }
 expect -rwxr-xr-x usr/bin/findroot
+expect -rw-r--r-- usr/lib/findroot/hook-lib.sh
+expect -rw-r--r-- usr/lib/findroot/findroot.path
 expect -rw-r--r-- usr/lib/initcpio/install/findroot
 expect -rw-r--r-- usr/lib/initcpio/hooks/findroot
 expect -rw-r--r-- usr/lib/systemd/system/findroot-initrd.service
 expect -rwxr-xr-x usr/lib/dracut/modules.d/90findroot/module-setup.sh
-expect -rw-r--r-- usr/lib/dracut/modules.d/90findroot/findroot.path
 expect -rw-r--r-- usr/lib/dracut/dracut.conf.d/90-findroot.conf
 grep -Eq '^-rw-r--r-- usr/share/man/man8/findroot\.8(\.gz)?$' "$OUT/files" || { echo "arch: no man page" >&2; rc=1; }
 expect -rw-r--r-- usr/share/doc/findroot/mkinitcpio.conf.d-findroot.conf.example
 grep -q 'initramfs-tools\|usr/sbin' "$OUT/files" && { echo "arch: Debian paths in the package" >&2; rc=1; }
-[ "$(bsdtar -xOf "$pkg" usr/lib/dracut/modules.d/90findroot/findroot.path)" = /usr/bin/findroot ] ||
+[ "$(bsdtar -xOf "$pkg" usr/lib/findroot/findroot.path)" = /usr/bin/findroot ] ||
     { echo "arch: findroot.path does not name /usr/bin/findroot" >&2; rc=1; }
 bsdtar -xOf "$pkg" .INSTALL | grep -q 'post_install' || { echo "arch: no .INSTALL message" >&2; rc=1; }
 if [ "$rc" = 0 ]; then

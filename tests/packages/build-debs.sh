@@ -57,19 +57,20 @@ expect() {
 }
 expect findroot '-rwxr-xr-x' /usr/sbin/findroot
 expect findroot '-rw-r--r--' /usr/share/man/man8/findroot.8.gz
+expect findroot '-rw-r--r--' /usr/lib/findroot/hook-lib.sh
+expect findroot '-rw-r--r--' /usr/lib/findroot/findroot.path
 expect findroot-initramfs '-rwxr-xr-x' /usr/share/initramfs-tools/hooks/findroot
 expect findroot-initramfs '-rwxr-xr-x' /usr/share/initramfs-tools/scripts/local-top/findroot
 expect findroot-dracut '-rwxr-xr-x' /usr/lib/dracut/modules.d/90findroot/module-setup.sh
-expect findroot-dracut '-rw-r--r--' /usr/lib/dracut/modules.d/90findroot/findroot.path
 expect findroot-dracut '-rw-r--r--' /usr/lib/dracut/dracut.conf.d/90-findroot.conf
 if contents findroot-dracut | grep -q initramfs-tools || contents findroot-initramfs | grep -q dracut ||
     contents findroot | grep -Eq 'dracut|initramfs-tools|initcpio'; then
     echo "a package carries another one's files" >&2
     rc=1
 fi
-# findroot.path points the dracut module at the packaged binary
-[ "$(dpkg-deb --fsys-tarfile "$OUT/debs/"findroot-dracut_*.deb |
-    tar -xOf - ./usr/lib/dracut/modules.d/90findroot/findroot.path)" = /usr/sbin/findroot ] ||
+# findroot.path points the hooks' binary lookup at the packaged binary
+[ "$(dpkg-deb --fsys-tarfile "$OUT/debs/"findroot_*.deb |
+    tar -xOf - ./usr/lib/findroot/findroot.path)" = /usr/sbin/findroot ] ||
     { echo "findroot.path does not name /usr/sbin/findroot" >&2; rc=1; }
 # triggers, and no direct update-initramfs call in any maintainer script
 for p in findroot-initramfs findroot-dracut; do

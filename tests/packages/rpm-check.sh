@@ -43,9 +43,11 @@ expect() {
     rc=1
 }
 expect main /usr/sbin/findroot
+expect main /usr/lib/findroot/hook-lib.sh
+expect main /usr/lib/findroot/findroot.path
 grep -Eq '^/usr/share/man/man8/findroot\.8(\.gz|\.xz|\.bz2)?$' "$OUT/main.files" || { echo "rpm: no man page" >&2; rc=1; }
 for f in module-setup.sh findroot-dracut.sh findroot-settled.sh findroot-stop.sh \
-    findroot-diagnose.sh findroot.service findroot.path; do
+    findroot-diagnose.sh findroot.service; do
     expect dracut "/usr/lib/dracut/modules.d/90findroot/$f"
 done
 expect dracut /usr/lib/dracut/dracut.conf.d/90-findroot.conf
@@ -60,9 +62,9 @@ for s in 'posttrans scriptlet' 'postuninstall scriptlet'; do
 done
 grep -q 'dracut -f --regenerate-all' "$OUT/dracut.scripts" || { echo "rpm: scriptlets do not rebuild images" >&2; rc=1; }
 rpm -qp --requires "$dracut" 2> /dev/null | grep -q '^dracut' || { echo "rpm: findroot-dracut does not require dracut" >&2; rc=1; }
-# the module finds the packaged binary
-rpm2cpio "$dracut" | (cd "$OUT" && cpio -idm --quiet ./usr/lib/dracut/modules.d/90findroot/findroot.path)
-[ "$(cat "$OUT/usr/lib/dracut/modules.d/90findroot/findroot.path" 2> /dev/null)" = /usr/sbin/findroot ] ||
+# the hooks' binary lookup finds the packaged binary
+rpm2cpio "$main" | (cd "$OUT" && cpio -idm --quiet ./usr/lib/findroot/findroot.path)
+[ "$(cat "$OUT/usr/lib/findroot/findroot.path" 2> /dev/null)" = /usr/sbin/findroot ] ||
     { echo "rpm: findroot.path does not name /usr/sbin/findroot" >&2; rc=1; }
 if [ "$rc" = 0 ]; then
     pkg_verdict rpm-files PASS "rpm -qlp: $(wc -l < "$OUT/main.files") + $(wc -l < "$OUT/dracut.files") paths as expected; %posttrans/%postun rebuild images"
