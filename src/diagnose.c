@@ -23,6 +23,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "sysfs.h"
+#include "util.h"
 
 #define DEFERRED_READ_MAX 65536
 
@@ -37,29 +38,18 @@ static void trim(char *s)
     memmove(s, s + start, len - start + 1);
 }
 
-/* Copies what fits; src is always NUL-terminated. */
-static void copy(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-
-    if (n >= size)
-        n = size - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 const char *fr_diag_list_next(const char *p, char *name, size_t size)
 {
     size_t n = strcspn(p, ",");
 
-    copy(name, n < size ? n + 1 : size, p);
+    fr_copy_cut(name, n < size ? n + 1 : size, p);
     return p + n + (p[n] == ',');
 }
 
 void fr_diag_node(const struct fr_diag *f, const struct fr_blockdev *d, char *buf, size_t size)
 {
     if (fr_devnode_path(f->r, d, buf, size) < 0)
-        copy(buf, size, d->devname);
+        fr_copy_cut(buf, size, d->devname);
 }
 
 /* Whether <sys>/module/name exists: the module is loaded. */
@@ -105,8 +95,8 @@ static void parse_deferred(struct fr_diag *f, char *text)
             continue;
         }
         struct fr_diag_deferred *d = &f->def[f->ndef++];
-        copy(d->device, sizeof(d->device), line);
-        copy(d->reason, sizeof(d->reason), tab ? tab : "");
+        fr_copy_cut(d->device, sizeof(d->device), line);
+        fr_copy_cut(d->reason, sizeof(d->reason), tab ? tab : "");
         trim(d->reason);
     }
 }
@@ -270,7 +260,7 @@ static int collect_driverless_one(const char *syspath, const char *modalias, con
     memset(d, 0, sizeof(*d));
     /* syspath is <sys>/bus/<bus>/devices/<name>. */
     name = strrchr(syspath, '/');
-    copy(d->device, sizeof(d->device), name ? name + 1 : syspath);
+    fr_copy_cut(d->device, sizeof(d->device), name ? name + 1 : syspath);
     p = name ? name : syspath;
     static const char devices[] = "/devices";
     if (p - syspath > (long)sizeof(devices) - 1 &&
@@ -283,11 +273,11 @@ static int collect_driverless_one(const char *syspath, const char *modalias, con
         memcpy(d->bus, start, n);
         d->bus[n] = '\0';
     }
-    copy(d->modalias, sizeof(d->modalias), modalias);
+    fr_copy_cut(d->modalias, sizeof(d->modalias), modalias);
     for (size_t i = 0; i < f->ndef; i++)
         if (strcmp(f->def[i].device, d->device) == 0) {
             d->deferred = true;
-            copy(d->reason, sizeof(d->reason), f->def[i].reason);
+            fr_copy_cut(d->reason, sizeof(d->reason), f->def[i].reason);
         }
     match_drivers(f, d);
     d->storage = storage_like(d);
@@ -336,8 +326,8 @@ static void near(struct fr_diag *f, size_t idx, const char *field, const char *v
     struct fr_diag_near *n = &f->nm[f->nnm++];
     n->idx = idx;
     n->field = field;
-    copy(n->value, sizeof(n->value), value);
-    copy(n->note, sizeof(n->note), note);
+    fr_copy_cut(n->value, sizeof(n->value), value);
+    fr_copy_cut(n->note, sizeof(n->note), note);
 }
 
 /* "sda1" vs "vda1": the same partition on a different disk driver. */

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "sysfs.h"
+#include "util.h"
 
 #define VIRTIO_ID_IOMMU 0x17
 #define PCI_VENDOR_REDHAT_QUMRANET 0x1af4
@@ -23,15 +24,6 @@
  * bounds only stop a malformed or hostile tree from costing real time. */
 #define DT_MAX_DEPTH 12
 #define DT_MAX_NODES 20000
-
-/* virtio device names are "virtioN"; anything longer is cut, not overrun. */
-static void copy_name(char *dst, size_t size, const char *src)
-{
-    size_t n = strnlen(src, size - 1);
-
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
 
 static bool skip_name(const char *n)
 {
@@ -78,9 +70,10 @@ static void scan_virtio(const struct fr_roots *r, struct fr_iommu *out)
             id != VIRTIO_ID_IOMMU)
             continue;
         bool bound = has_driver(dir, de->d_name);
-        /* Prefer reporting a bound one's name, else the first seen. */
+        /* Prefer reporting a bound one's name, else the first seen
+         * (names are "virtioN"; anything longer is cut, not overrun). */
         if (!out->virtio_device || (bound && !out->bound))
-            copy_name(out->virtio_name, sizeof(out->virtio_name), de->d_name);
+            fr_copy_cut(out->virtio_name, sizeof(out->virtio_name), de->d_name);
         out->virtio_device = true;
         if (bound)
             out->bound = true;

@@ -17,6 +17,14 @@ int fr_copy(char *dst, size_t size, const char *src)
     return 0;
 }
 
+void fr_copy_cut(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 bool fr_has_control(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)

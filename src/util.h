@@ -9,6 +9,9 @@
  * device name would name something else. Returns 0 or -ENAMETOOLONG (dst
  * is then left as it was). */
 int fr_copy(char *dst, size_t size, const char *src);
+/* Copy what fits of src into dst[size] (size > 0), always NUL-terminated:
+ * for text that is only shown, where a cut value is still worth reading. */
+void fr_copy_cut(char *dst, size_t size, const char *src);
 
 /* true when s holds a C0 control byte (below 0x20) or DEL. */
 bool fr_has_control(const char *s);

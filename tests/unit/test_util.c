@@ -18,6 +18,13 @@ static void test_copy(void)
     CHECK_STR(b, "abc"); /* untouched, not truncated */
     CHECK_INT(fr_copy(b, sizeof b, ""), 0);
     CHECK_STR(b, "");
+    /* the cutting copy keeps what fits */
+    fr_copy_cut(b, sizeof b, "abcd");
+    CHECK_STR(b, "abc");
+    fr_copy_cut(b, sizeof b, "x");
+    CHECK_STR(b, "x");
+    fr_copy_cut(b, 1, "abc");
+    CHECK_STR(b, "");
 }
 
 static void test_control(void)
