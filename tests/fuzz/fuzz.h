@@ -86,14 +86,18 @@ static inline void fuzz_write(const char *path, const void *data, size_t len)
 /* mkdir -p of dir (absolute). */
 static inline void fuzz_mkdirs(const char *dir)
 {
+    /* mkdir -p from the deepest component up: most parents already exist,
+     * so the common case is one mkdir, not one per component. */
+    if (mkdir(dir, 0755) == 0 || errno != ENOENT)
+        return;
     char p[PATH_MAX];
     snprintf(p, sizeof(p), "%s", dir);
-    for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(p, 0755);
-        *s = '/';
-    }
-    mkdir(p, 0755);
+    char *s = strrchr(p, '/');
+    if (!s || s == p)
+        return;
+    *s = '\0';
+    fuzz_mkdirs(p);
+    mkdir(dir, 0755);
 }
 
 /* A byte reader over the fuzzer's input. */
