@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,11 +73,73 @@ static inline void fuzz_rm_rf(const char *path)
     }
 }
 
+/* An undo log of what one input created (fuzz_undo_begin() turns it on):
+ * fuzz_undo() removes it in reverse order with one unlink or rmdir per entry
+ * instead of fuzz_rm_rf()'s readdir and lstat walk, the larger part of a
+ * tree-building target's time. An untracked leftover or an overflowing log
+ * falls back to fuzz_rm_rf(). */
+#define FUZZ_UNDO_MAX 1024
+static struct {
+    bool on, overflow;
+    size_t n;
+    struct {
+        char *path;
+        bool dir;
+    } e[FUZZ_UNDO_MAX];
+} fuzz_undo_log;
+
+static inline void fuzz_undo_begin(void)
+{
+    fuzz_undo_log.on = true;
+}
+
+static inline void fuzz_track(const char *path, bool dir)
+{
+    if (!fuzz_undo_log.on)
+        return;
+    char *copy = fuzz_undo_log.n < FUZZ_UNDO_MAX ? strdup(path) : NULL;
+    if (!copy) {
+        fuzz_undo_log.overflow = true;
+        return;
+    }
+    fuzz_undo_log.e[fuzz_undo_log.n].path = copy;
+    fuzz_undo_log.e[fuzz_undo_log.n++].dir = dir;
+}
+
+/* Removes everything tracked, then makes sure root is gone. */
+static inline void fuzz_undo(const char *root)
+{
+    while (fuzz_undo_log.n) {
+        size_t i = --fuzz_undo_log.n;
+        if (fuzz_undo_log.e[i].dir)
+            rmdir(fuzz_undo_log.e[i].path);
+        else
+            unlink(fuzz_undo_log.e[i].path);
+        free(fuzz_undo_log.e[i].path);
+    }
+    fuzz_undo_log.overflow = false;
+    if (access(root, F_OK) == 0)
+        fuzz_rm_rf(root);
+}
+
+static inline void fuzz_mkfifo(const char *path)
+{
+    if (mkfifo(path, 0600) == 0)
+        fuzz_track(path, false);
+}
+
+static inline void fuzz_symlink(const char *target, const char *path)
+{
+    if (symlink(target, path) == 0)
+        fuzz_track(path, false);
+}
+
 static inline void fuzz_write(const char *path, const void *data, size_t len)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
+    fuzz_track(path, false);
     if (len && write(fd, data, len) < 0) {
         /* a full /tmp: the target sees a shorter file, which is fine */
     }
@@ -88,7 +151,11 @@ static inline void fuzz_mkdirs(const char *dir)
 {
     /* mkdir -p from the deepest component up: most parents already exist,
      * so the common case is one mkdir, not one per component. */
-    if (mkdir(dir, 0755) == 0 || errno != ENOENT)
+    if (mkdir(dir, 0755) == 0) {
+        fuzz_track(dir, true);
+        return;
+    }
+    if (errno != ENOENT)
         return;
     char p[PATH_MAX];
     snprintf(p, sizeof(p), "%s", dir);
@@ -97,7 +164,8 @@ static inline void fuzz_mkdirs(const char *dir)
         return;
     *s = '\0';
     fuzz_mkdirs(p);
-    mkdir(dir, 0755);
+    if (mkdir(dir, 0755) == 0)
+        fuzz_track(dir, true);
 }
 
 /* A byte reader over the fuzzer's input. */

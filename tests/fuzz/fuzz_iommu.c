@@ -40,7 +40,7 @@ static void attr(struct fuzz_in *in, const char *dir, const char *name, const ch
         fuzz_write(p, good, strlen(good));
         *is_good = true;
     } else if (how == 1) {
-        mkfifo(p, 0600);
+        fuzz_mkfifo(p);
     } else if (how == 2) {
         size_t n = fuzz_byte(in) % sizeof(b);
         for (size_t i = 0; i < n; i++)
@@ -71,9 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 8192)
         return 0;
     snprintf(sys, sizeof(sys), "%s/sys", fuzz_tmpdir());
-    fuzz_rm_rf(sys);
+    fuzz_undo(sys);
     fuzz_mkdirs(sys);
     if (!roots.sys[0]) {
+        fuzz_undo_begin();
         fr_log_init(FR_LOG_ERR, NULL);
         fr_roots_init(&roots);
         roots.real_sys = 0;
@@ -97,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         want_virtio |= good;
         if (fuzz_byte(&in) & 1) {
             snprintf(p, sizeof(p), "%s/driver", dir);
-            symlink("../../drivers/virtio_iommu", p);
+            fuzz_symlink("../../drivers/virtio_iommu", p);
         }
     }
     for (int i = 0; i < npci; i++) {
@@ -113,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_mkdirs(dir);
         snprintf(p, sizeof(p), "%s/virtio0", dir);
         if (fuzz_byte(&in) & 1)
-            symlink("../../devices/virtio0", p);
+            fuzz_symlink("../../devices/virtio0", p);
     }
     if (flags & 0x40) {
         /* Up to 6 nodes, each under the base or under the node before. */
@@ -146,10 +147,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     if (k == 0)
                         want_dt |= compat_has(b, n);
                 } else if (how == 3) {
-                    mkfifo(p, 0600);
+                    fuzz_mkfifo(p);
                 } else if (how == 4) {
                     snprintf(p, sizeof(p), "%s/loop%zu", node, k);
-                    symlink("..", p); /* a loop the walk must not follow */
+                    fuzz_symlink("..", p); /* a loop the walk must not follow */
                 }
             }
         }
