@@ -158,6 +158,15 @@ case " $* " in
 	echo "arm64 static dependencies: building in the background ($logdir/static-deps-arm64.log)"
 	;;
 esac
+# The kernels and the debootstrap chroots of the boot stages download while
+# the CPU-bound stages run (tests/integrations/prefetch.sh; the tests take
+# the same locks and redo what it could not).
+case " $* " in
+*" integrations "* | *" packages "*)
+	nice -n 5 sh "$repo/tests/integrations/prefetch.sh" > "$logdir/prefetch.log" 2>&1 &
+	echo "kernels and chroots: fetching in the background ($logdir/prefetch.log)"
+	;;
+esac
 # the build stage configures $out, which the later stages need
 case " $* " in *" build "*) ;; *) [ -f "$out/CMakeCache.txt" ] || set -- build "$@" ;; esac
 for s in "$@"; do

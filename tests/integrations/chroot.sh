@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # Generators of another Debian suite (initramfs-tools, dracut) run in a
-# debootstrap chroot of that suite (common.sh's integ_chroot -s SUITE), cached
+# debootstrap chroot of that suite (common.sh's integ_chroot_make), cached
 # under $INTEG_CACHE. Sources common.sh.
 #
 #   integ_chroot_modules DIR KDIR   put the kernel's modules and config where

@@ -161,22 +161,73 @@ integ_expect_fail() {
     verdict "$1" PASS "$3" "ended without root, as expected"
 }
 
+# The cached chroots, in one table. KIND SUITE names one:
+#   itools SUITE    initramfs-tools and busybox (itools-boot.sh)
+#   dracut SUITE    dracut, systemd, udev, kmod (dracut-boot.sh)
+#   pkg-itools, pkg-dracut (bookworm)
+#                   the generator the built .debs are installed beside
+#                   (tests/packages/deb-boot.sh, which primes its own copy)
+# INTEG_CHROOTS lists those of the default test run, in the order the tests
+# first need them (prefetch.sh builds them ahead, in the background).
+# shellcheck disable=SC2034 # read by prefetch.sh
+INTEG_CHROOTS="itools:bookworm itools:trixie dracut:trixie dracut:sid pkg-dracut:bookworm pkg-itools:bookworm"
+
+# integ_chroot_dir KIND SUITE: where that chroot is cached
+integ_chroot_dir() {
+    case $1 in
+    itools)
+        # (the bookworm one keeps its old name: warm caches stay valid)
+        if [ "$2" = bookworm ]; then
+            echo "$INTEG_CACHE/itools-chroot"
+        else
+            echo "$INTEG_CACHE/itools-chroot-$2"
+        fi
+        ;;
+    dracut) echo "$INTEG_CACHE/dracut-chroot-$2" ;;
+    pkg-*) echo "$INTEG_CACHE/$1-chroot" ;;
+    *) return 1 ;;
+    esac
+}
+
+# integ_chroot_make KIND SUITE: that chroot, made once (log: DIR.log)
+integ_chroot_make() {
+    _dir=$(integ_chroot_dir "$1" "$2") || { integ_log "unknown chroot kind $1"; return 1; }
+    case $1 in
+    itools | pkg-itools) set -- "$2" initramfs-tools busybox ;;
+    dracut) set -- "$2" dracut systemd udev kmod ;;
+    pkg-dracut) set -- "$2" --no-install-recommends dracut ;;
+    esac
+    _s=$1
+    shift
+    integ_chroot -s "$_s" "$_dir" "$_dir.log" "$@"
+}
+
 # integ_chroot [-s SUITE] DIR LOG PACKAGE...: a Debian chroot of SUITE
 # (default bookworm; debootstrap minbase from the system's mirror) with
 # PACKAGEs installed, made once and marked complete; services never start in
-# it. Other suites (trixie, sid: tests/integrations/chroot.sh's callers) get
-# their own apt lists and no recommends; sid's chroot reads its Release past
-# Valid-Until (the chroot's own apt configuration, never the host's). Callers
-# hold their own lock.
+# it. Other suites (trixie, sid) get their own apt lists and no recommends;
+# sid's chroot reads its Release past Valid-Until (the chroot's own apt
+# configuration, never the host's). One maker per DIR at a time (DIR.lock),
+# and one debootstrap per suite (they share a package cache).
 integ_chroot() {
     _suite=bookworm
     if [ "$1" = -s ]; then
         _suite=$2
         shift 2
     fi
-    _ch=$1
-    _log=$2
-    shift 2
+    [ -f "$1/.complete" ] && return 0
+    mkdir -p "$(dirname -- "$1")" || return 1
+    (
+        flock 7 || exit 1
+        integ_chroot_build "$_suite" "$@"
+    ) 7> "$1.lock"
+}
+
+integ_chroot_build() {
+    _suite=$1
+    _ch=$2
+    _log=$3
+    shift 3
     [ -f "$_ch/.complete" ] && return 0
     ensure_packages debootstrap || return 1
     _mirror=$(apt_suite_mirror)
@@ -186,7 +237,12 @@ integ_chroot() {
     if [ "$_suite" != bookworm ]; then
         set -- --no-install-recommends "$@"
     fi
-    if ! debootstrap --variant=minbase "$_suite" "$_ch.tmp" "$_mirror" > "$_log" 2>&1 ||
+    _debs=$INTEG_CACHE/debootstrap-debs-$_suite
+    mkdir -p "$_debs" || return 1
+    if ! (
+        flock 6 || exit 1
+        debootstrap --variant=minbase --cache-dir="$_debs" "$_suite" "$_ch.tmp" "$_mirror"
+    ) 6> "$_debs.lock" > "$_log" 2>&1 ||
         ! printf '#!/bin/sh\nexit 101\n' > "$_ch.tmp/usr/sbin/policy-rc.d" ||
         ! chmod 755 "$_ch.tmp/usr/sbin/policy-rc.d"; then
         tail -n 20 "$_log" >&2

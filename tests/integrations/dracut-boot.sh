@@ -23,7 +23,7 @@ fi
 NAME=dracut-$FLAVOUR
 [ "$SUITE" = host ] || NAME=dracut-$SUITE-$FLAVOUR
 work=$(e2e_tmpdir "$NAME") || exit 1
-CH=$INTEG_CACHE/dracut-chroot-$SUITE
+CH=$(integ_chroot_dir dracut "$SUITE")
 
 case $FLAVOUR in
     systemd) set -- ;;
@@ -36,7 +36,7 @@ if [ "$SUITE" = host ]; then
 else
     (
         flock 9 || exit 1
-        integ_chroot -s "$SUITE" "$CH" "$CH.log" dracut systemd udev kmod
+        integ_chroot_make dracut "$SUITE"
     ) 9> "$INTEG_CACHE/.dracut-$SUITE.lock" || exit 1
     # shellcheck disable=SC2016 # dpkg-query's own format
     dver=$(chroot "$CH" dpkg-query -W -f='${Version}' dracut-core 2>/dev/null ||

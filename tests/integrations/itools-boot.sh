@@ -14,16 +14,11 @@ KFLAVOUR=${3:-6.12}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, chroot)"; exit 77; }
 integ_kernel "$KFLAVOUR" || exit 1
 ensure_packages debootstrap || exit 1
-# (the bookworm chroot keeps its old name: warm caches stay valid)
-CH=$INTEG_CACHE/itools-chroot
-[ "$SUITE" = bookworm ] || CH=$INTEG_CACHE/itools-chroot-$SUITE
+CH=$(integ_chroot_dir itools "$SUITE")
 NAME=itools
 [ "$SUITE" = bookworm ] || NAME=itools-$SUITE
 work=$(e2e_tmpdir "$NAME") || exit 1
 
-make_chroot() {
-    integ_chroot -s "$SUITE" "$CH" "$CH.log" initramfs-tools busybox
-}
 
 mounted=""
 cleanup() {
@@ -60,7 +55,7 @@ build_image() {
 
 (
     flock 9 || exit 1
-    make_chroot || exit 1
+    integ_chroot_make itools "$SUITE" || exit 1
     # shellcheck disable=SC2016 # dpkg-query's own format, not ours
     itver=$(chroot "$CH" dpkg-query -W -f='${Version}' initramfs-tools)
     key=$REL-$itver

@@ -29,6 +29,7 @@ check -x -s bash dracut/90findroot/module-setup.sh mkinitcpio/install/findroot
 check -x -P SCRIPTDIR tests/integrations/common.sh tests/integrations/dracut-boot.sh \
     tests/integrations/itools-boot.sh tests/integrations/mkinitcpio-boot.sh \
     tests/integrations/lint.sh tests/integrations/install-check.sh tests/integrations/bench-table.sh \
+    tests/integrations/prefetch.sh \
     tests/integrations/mkinitcpio/harness-init tests/integrations/mkinitcpio/harness-init_functions
 check tests/integrations/mkinitcpio/harness.sh
 check -x -P SCRIPTDIR tests/integrations/chroot.sh tests/lib/apt-suite.sh tests/lib/kernels.sh \

@@ -24,14 +24,12 @@ GEN=$2
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, chroot, mounts)"; exit 77; }
 case $GEN in
     itools)
-        GPKGS="initramfs-tools busybox"
         OURS="findroot findroot-initramfs"
         LIST=lsinitramfs
         TRIGGERED='Processing triggers for initramfs-tools'
         APPEND="root=UUID=$INTEG_UUID ro panic=-1"
         ;;
     dracut)
-        GPKGS="--no-install-recommends dracut"
         OURS="findroot findroot-dracut"
         LIST=lsinitrd
         TRIGGERED='Processing triggers for dracut'
@@ -46,7 +44,7 @@ ensure_e2e_tools || exit 1
 KDIR=$(get_kernel 6.12) || exit 1
 REL=$(kernel_release "$KDIR")
 mkdir -p "$INTEG_CACHE" || exit 1
-BASE=$INTEG_CACHE/pkg-$GEN-chroot
+BASE=$(integ_chroot_dir "pkg-$GEN" bookworm)
 work=$(e2e_tmpdir "pkg-$GEN") || exit 1
 root=$work/root
 T0=$(date +%s)
@@ -82,8 +80,7 @@ chroot_mounts() {
 # it made, as on an installed system).
 (
     flock 9 || exit 1
-    # shellcheck disable=SC2086 # a list of packages
-    integ_chroot "$BASE" "$work/debootstrap.log" $GPKGS || exit 1
+    integ_chroot_make "pkg-$GEN" bookworm || exit 1
     [ -f "$BASE/.primed-$REL" ] && exit 0
     rm -f "$BASE"/.primed-* "$BASE"/boot/* && rm -rf "$BASE"/var/lib/initramfs-tools/*
     cp "$KDIR/boot/config-$REL" "$(kernel_image "$KDIR")" "$BASE/boot/" || exit 1
