@@ -194,26 +194,30 @@ size_t fr_loadq_pollfds(const struct fr_loadq *q, struct pollfd *pfd, size_t max
  * hook's DEV=$(findroot)) is not held up by a worker that outlives it. */
 static _Noreturn void worker(const struct fr_loadq *q, const struct job *j, int fd)
 {
+    /* stdin, stdout and stderr first: /dev/null's descriptor is one the
+     * closing below takes away again, and a worker starved by its niceness
+     * must not keep the caller's pipe open until it gets the CPU. */
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
+    for (int i = 0; i < 3; i++) {
+        if (null < 0 || dup2(null, i) < 0)
+            close(i);
+    }
+#ifdef SYS_close_range
+    /* Nothing of findroot's (the uevent socket, a disk libblkid has open,
+     * /dev/null's own descriptor) stays open in a worker that may outlive
+     * it. */
+    if (fd > 3)
+        (void)syscall(SYS_close_range, 3U, (unsigned)fd - 1, 0U);
+    (void)syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0U);
+#else
+    if (null > 2 && null != fd)
+        close(null);
+#endif
     /* findroot may be gone (root found) before the plan is through: the
      * insertions go on, unreported. */
     signal(SIGPIPE, SIG_IGN);
     if (j->nice > 0)
         (void)setpriority(PRIO_PROCESS, 0, j->nice);
-#ifdef SYS_close_range
-    /* Nothing of findroot's (the uevent socket, a disk libblkid has open)
-     * stays open in a worker that may outlive it. */
-    if (fd > 3)
-        (void)syscall(SYS_close_range, 3U, (unsigned)fd - 1, 0U);
-    (void)syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0U);
-#endif
-    for (int i = 0; i < 3; i++) {
-        if (null >= 0)
-            dup2(null, i);
-        else
-            close(i);
-    }
     for (size_t i = 0; i < j->n; i++) {
         struct record rec = {(uint32_t)i, q->ops->insert(q->data, j->m[i].path, j->m[i].options)};
         (void)!write(fd, &rec, sizeof(rec));

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -331,9 +332,56 @@ static void test_deadline(void)
     CHECK(mono() - t0 < 1.5);
 }
 
+/* A worker that outlives findroot does not hold findroot's output open:
+ * the hook reads DEV=$(findroot) until end of file, so the end must come
+ * when findroot exits, not when its slowest worker does (the "forever"
+ * insert takes 2 s; its end mark must not be in the log at end of file).
+ * The workers' nice level is the highest (19) here, as for a large plan. */
+static void test_output_not_held(void)
+{
+    int p[2];
+    char buf[16] = "";
+    ssize_t n, got = 0;
+
+    reset();
+    CHECK(pipe(p) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        dup2(p[1], STDOUT_FILENO);
+        close(p[1]);
+        const char *a[] = {"forever", NULL};
+        const int pr[] = {20};
+        struct fr_loadq *q = run(1, a, pr);
+        /* findroot exits while the insert runs: once it has started */
+        for (int i = 0; i < 200; i++) {
+            read_events();
+            if (pos('S', "forever") >= 0)
+                break;
+            usleep(10000);
+        }
+        fr_loadq_free(q);
+        fputs("dev\n", stdout);
+        fflush(stdout);
+        _exit(0);
+    }
+    close(p[1]);
+    while ((n = read(p[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+        got += n;
+    close(p[0]);
+    read_events();
+    CHECK_STR(buf, "dev\n");
+    CHECK(pos('S', "forever") >= 0);
+    CHECK_INT((int)pos('E', "forever"), -1);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static const struct check_case cases[] = {
     CASE(bad_args), CASE(bound), CASE(start_order), CASE(other_cap),
     CASE(alone), CASE(one_load_per_module), CASE(failure_and_fallback), CASE(deadline),
+    CASE(output_not_held),
 };
 
 CHECK_MAIN("test_loadq", cases)
