@@ -203,12 +203,10 @@ integ_chroot_make() {
 }
 
 # integ_chroot [-s SUITE] DIR LOG PACKAGE...: a Debian chroot of SUITE
-# (default bookworm; debootstrap minbase from the system's mirror) with
-# PACKAGEs installed, made once and marked complete; services never start in
-# it. Other suites (trixie, sid) get their own apt lists and no recommends;
-# sid's chroot reads its Release past Valid-Until (the chroot's own apt
-# configuration, never the host's). One maker per DIR at a time (DIR.lock),
-# and one debootstrap per suite (they share a package cache).
+# (default bookworm) with PACKAGEs installed, made once and marked complete,
+# as a copy of the suite's base (integ_chroot_base); services never start in
+# it. Other suites (trixie, sid) get no recommends. One maker per DIR at a
+# time (DIR.lock).
 integ_chroot() {
     _suite=bookworm
     if [ "$1" = -s ]; then
@@ -223,38 +221,55 @@ integ_chroot() {
     ) 7> "$1.lock"
 }
 
+# integ_chroot_base SUITE: debootstrap minbase of SUITE from the system's
+# mirror, once per suite (the chroots of a suite are copies of it, so each
+# suite is unpacked once); policy-rc.d keeps services from starting; other
+# suites than bookworm get their apt lists, and sid's reads its Release past
+# Valid-Until (the chroot's own apt configuration, never the host's).
+integ_chroot_base() {
+    _b=$INTEG_CACHE/base-$1
+    [ -f "$_b/.complete" ] && return 0
+    (
+        flock 6 || exit 1
+        [ -f "$_b/.complete" ] && exit 0
+        ensure_packages debootstrap || exit 1
+        _mirror=$(apt_suite_mirror)
+        rm -rf "$_b.tmp"
+        integ_log "debootstrap $1 from $_mirror into $_b"
+        if ! debootstrap --variant=minbase "$1" "$_b.tmp" "$_mirror" > "$_b.log" 2>&1 ||
+            ! printf '#!/bin/sh\nexit 101\n' > "$_b.tmp/usr/sbin/policy-rc.d" ||
+            ! chmod 755 "$_b.tmp/usr/sbin/policy-rc.d"; then
+            tail -n 20 "$_b.log" >&2
+            exit 1
+        fi
+        if [ "$1" = sid ]; then
+            # sid's Release in this archive is past its Valid-Until date
+            echo 'Acquire::Check-Valid-Until "false";' > "$_b.tmp/etc/apt/apt.conf.d/99findroot-tests"
+        fi
+        if [ "$1" != bookworm ] && ! chroot "$_b.tmp" env TMPDIR=/tmp apt-get -q update >> "$_b.log" 2>&1; then
+            tail -n 20 "$_b.log" >&2
+            exit 1
+        fi
+        rm -rf "$_b" && mv "$_b.tmp" "$_b" && : > "$_b/.complete"
+    ) 6> "$_b.lock"
+}
+
 integ_chroot_build() {
     _suite=$1
     _ch=$2
     _log=$3
     shift 3
     [ -f "$_ch/.complete" ] && return 0
-    ensure_packages debootstrap || return 1
-    _mirror=$(apt_suite_mirror)
-    rm -rf "$_ch.tmp"
-    integ_log "debootstrap $_suite from $_mirror into $_ch, then: $*"
     _t0=$(date +%s)
+    integ_chroot_base "$_suite" || return 1
+    integ_log "$_suite chroot $_ch: a copy of $INTEG_CACHE/base-$_suite, then: $*"
     if [ "$_suite" != bookworm ]; then
         set -- --no-install-recommends "$@"
     fi
-    _debs=$INTEG_CACHE/debootstrap-debs-$_suite
-    mkdir -p "$_debs" || return 1
-    if ! (
-        flock 6 || exit 1
-        debootstrap --variant=minbase --cache-dir="$_debs" "$_suite" "$_ch.tmp" "$_mirror"
-    ) 6> "$_debs.lock" > "$_log" 2>&1 ||
-        ! printf '#!/bin/sh\nexit 101\n' > "$_ch.tmp/usr/sbin/policy-rc.d" ||
-        ! chmod 755 "$_ch.tmp/usr/sbin/policy-rc.d"; then
-        tail -n 20 "$_log" >&2
-        return 1
-    fi
-    if [ "$_suite" = sid ]; then
-        # sid's Release in this archive is past its Valid-Until date
-        echo 'Acquire::Check-Valid-Until "false";' > "$_ch.tmp/etc/apt/apt.conf.d/99findroot-tests"
-    fi
-    if { [ "$_suite" != bookworm ] && ! chroot "$_ch.tmp" env TMPDIR=/tmp apt-get -q update >> "$_log" 2>&1; } ||
+    rm -rf "$_ch.tmp"
+    if ! cp -a "$INTEG_CACHE/base-$_suite" "$_ch.tmp" || ! rm -f "$_ch.tmp/.complete" ||
         ! chroot "$_ch.tmp" env TMPDIR=/tmp DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" \
-            >> "$_log" 2>&1; then
+            > "$_log" 2>&1; then
         tail -n 20 "$_log" >&2
         return 1
     fi
