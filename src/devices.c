@@ -26,6 +26,7 @@ static void blockdev_release(struct fr_blockdev *d)
     free(d->path_name);
     d->syspath = d->id_name = d->path_name = NULL;
     d->parts = NULL;
+    fr_probeinfo_clear(&d->probe);
 }
 
 void fr_devtab_free(struct fr_devtab *t)
@@ -241,6 +242,7 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
          * partition entries are read again: the event may be for a new table. */
         if (o->major == nd.major && o->minor == nd.minor && o->partn == nd.partn) {
             nd.probe = o->probe;
+            o->probe = (struct fr_probeinfo){ 0 };
             nd.id_name = o->id_name;
             nd.path_name = o->path_name;
             o->id_name = o->path_name = NULL;
@@ -376,13 +378,6 @@ void fr_devtab_remove(struct fr_devtab *t, const char *name)
         t->v[i].removed = true;
 }
 
-/* Replace *dst by a copy of src, NULL for "" (or without memory). */
-static void set_name(char **dst, const char *src)
-{
-    free(*dst);
-    *dst = src[0] ? strdup(src) : NULL;
-}
-
 void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r)
 {
     char disk_dir[PATH_MAX], id[512], path[512];
@@ -399,7 +394,8 @@ void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r)
     fr_udev_id_name(r, disk_dir, id, sizeof id);
     if (fr_udev_path_name(r, disk_dir, path, sizeof path) < 0)
         path[0] = '\0';
-    set_name(&d->id_name, id);
-    set_name(&d->path_name, path);
+    /* Without memory a name stays unknown (NULL): no link, no failure. */
+    (void)fr_str_set(&d->id_name, id);
+    (void)fr_str_set(&d->path_name, path);
     log_debug("block device %s: by-id '%s' by-path '%s'", d->name, id, path);
 }
