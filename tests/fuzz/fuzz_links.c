@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memset(&d, 0, sizeof(d));
     memset(&disk, 0, sizeof(disk));
-    char id[300], path[300], uuid[256], label[256], partuuid[256], partlabel[256];
+    char id[300], path[300], devname[256], uuid[256], label[256], partuuid[256], partlabel[256];
     uint8_t flags = fuzz_byte(&in);
     /* Probe values as the table holds them: NULL when empty. */
     d.probe.uuid = fuzz_str(&in, uuid, sizeof(uuid) - 1) ? uuid : NULL;
@@ -98,7 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d.probe.partlabel = fuzz_str(&in, partlabel, sizeof(partlabel) - 1) ? partlabel : NULL;
     fuzz_str(&in, id, sizeof(id) - 1);
     fuzz_str(&in, path, sizeof(path) - 1);
-    fuzz_str(&in, d.devname, sizeof(d.devname) - 1);
+    fuzz_str(&in, devname, sizeof(devname) - 1);
+    d.name = d.disk = (char *)"";
+    d.devname = devname;
     d.probe.done = true;
     d.probe.rc = flags & 1 ? FR_PROBE_OK : FR_PROBE_AMBIVALENT;
     snprintf(d.probe.usage, sizeof(d.probe.usage), "%s", flags & 2 ? "filesystem" : "raid");

@@ -76,15 +76,15 @@ static void setup(void)
     };
     for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
         struct fr_blockdev *b = &devs[i];
-        snprintf(b->name, sizeof(b->name), "%s", d[i].name);
-        snprintf(b->devname, sizeof(b->devname), "%s", d[i].name);
+        b->name = strdup(d[i].name); /* the table's, for the whole run */
+        b->devname = strdup(d[i].name);
         char plabel[64];
         snprintf(plabel, sizeof(plabel), "p%s", d[i].label);
         fr_str_set(&b->probe.uuid, d[i].uuid);
         fr_str_set(&b->probe.label, d[i].label);
         fr_str_set(&b->probe.partuuid, d[i].partuuid);
         fr_str_set(&b->probe.partlabel, plabel);
-        snprintf(b->disk, sizeof(b->disk), "%s", d[i].partn ? "vda" : d[i].name);
+        b->disk = strdup(d[i].partn ? "vda" : d[i].name);
         snprintf(b->probe.type, sizeof(b->probe.type), "ext4");
         snprintf(b->probe.usage, sizeof(b->probe.usage), "filesystem");
         b->major = d[i].maj;

@@ -365,8 +365,8 @@ static void test_index(void)
     t.v = v;
     t.cap = t.n + 2;
     memset(&t.v[t.n], 0, 2 * sizeof *v);
-    snprintf(t.v[t.n].name, sizeof t.v[t.n].name, "by-hand");
-    snprintf(t.v[t.n + 1].name, sizeof t.v[t.n + 1].name, "ram7");
+    t.v[t.n].name = strdup("by-hand"); /* fr_devtab_free() frees them */
+    t.v[t.n + 1].name = strdup("ram7");
     t.n += 2;
     CHECK_INT(fr_devtab_find(&t, "by-hand"), n);
     CHECK_STR(t.v[fr_devtab_find(&t, "ram7")].name, "ram7");

@@ -274,9 +274,9 @@ static struct fr_blockdev *add_dev(struct fr_devtab *t, const char *name, unsign
     d = &t->v[t->n++];
     t->cap = t->n;
     memset(d, 0, sizeof(*d));
-    snprintf(d->name, sizeof(d->name), "%s", name);
-    snprintf(d->devname, sizeof(d->devname), "%s", name);
-    snprintf(d->disk, sizeof(d->disk), "vda");
+    d->name = strdup(name);
+    d->devname = strdup(name);
+    d->disk = strdup("vda");
     d->major = 252;
     d->minor = minor;
     d->probe.done = true;

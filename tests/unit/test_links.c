@@ -48,8 +48,8 @@ static struct fr_blockdev mkdev(const char *name, unsigned maj, unsigned min, in
 {
     struct fr_blockdev d;
     memset(&d, 0, sizeof d);
-    snprintf(d.name, sizeof d.name, "%s", name);
-    snprintf(d.devname, sizeof d.devname, "%s", name);
+    d.name = d.devname = (char *)name; /* the table would own copies */
+    d.disk = (char *)"";
     d.major = maj;
     d.minor = min;
     d.partn = partn;
@@ -80,7 +80,7 @@ static void test_names(void)
     CHECK(has(&s, "by-id/virtio-SER1"));
     CHECK(has(&s, "by-path/pci-0000:00:02.0"));
 
-    snprintf(p1.disk, sizeof p1.disk, "vda");
+    p1.disk = (char *)"vda";
     snprintf(p1.probe.usage, sizeof p1.probe.usage, "filesystem");
     p1.probe.uuid = (char *)"1234-ABCD";
     p1.probe.label = (char *)"my root/x";
@@ -177,7 +177,7 @@ static void test_sync(void)
     snprintf(r.dev, sizeof r.dev, "%s", root);
     v[0] = mkdev("vda1", 252, 1, 1);
     v[1] = mkdev("c0d0", 104, 0, 0);
-    snprintf(v[1].devname, sizeof v[1].devname, "cciss/c0d0");
+    v[1].devname = (char *)"cciss/c0d0";
     snprintf(v[0].probe.usage, sizeof v[0].probe.usage, "filesystem");
     v[0].probe.uuid = (char *)"u-1";
     snprintf(v[1].probe.usage, sizeof v[1].probe.usage, "filesystem");
@@ -230,7 +230,7 @@ static void test_long_names(void)
     char leaf[NAME_MAX + 2], label[NAME_MAX + 2], want[NAME_MAX + 64];
 
     snprintf(disk.probe.pttype, sizeof disk.probe.pttype, "gpt");
-    snprintf(p1.disk, sizeof p1.disk, "vda");
+    p1.disk = (char *)"vda";
     memset(leaf, 'x', NAME_MAX);
     leaf[NAME_MAX] = '\0';
     memcpy(label, leaf, NAME_MAX + 1);
