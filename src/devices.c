@@ -209,10 +209,12 @@ static int read_blockdev(struct fr_devtab *t, const struct fr_roots *r, const ch
         *slash = '\0';
         char *dslash = strrchr(syspath, '/');
         const char *disk = dslash ? dslash + 1 : syspath;
-        nd->disk = strlen(disk) <= NAME_MAX ? strdup(disk) : NULL;
+        rc = strlen(disk) > NAME_MAX ? -ENAMETOOLONG : 0;
+        if (rc == 0 && !(nd->disk = strdup(disk)))
+            rc = -ENOMEM;
         *slash = '/';
-        if (!nd->disk)
-            return strlen(disk) <= NAME_MAX ? -ENOMEM : -ENAMETOOLONG;
+        if (rc < 0)
+            return rc;
     } else {
         nd->disk = strdup(name);
         if (!nd->disk)
