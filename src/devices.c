@@ -20,12 +20,16 @@
 /* What an entry owns. */
 static void blockdev_release(struct fr_blockdev *d)
 {
+    free(d->name);
+    free(d->devname);
+    free(d->disk);
     free(d->syspath);
     free(d->parts);
     free(d->id_name);
     free(d->path_name);
-    d->syspath = d->id_name = d->path_name = NULL;
+    d->name = d->devname = d->disk = d->syspath = d->id_name = d->path_name = NULL;
     d->parts = NULL;
+    fr_probeinfo_clear(&d->probe);
 }
 
 void fr_devtab_free(struct fr_devtab *t)
@@ -174,17 +178,15 @@ static bool refused_before(struct fr_devtab *t, const char *name)
     return false;
 }
 
-int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *name)
+/* What sysfs says about the device name: numbers, partition, disk and node
+ * name, into nd (its strings allocated). Returns 0 or -errno; nd's strings
+ * are then for the caller to free all the same. */
+static int read_blockdev(struct fr_devtab *t, const struct fr_roots *r, const char *name,
+                         struct fr_blockdev *nd)
 {
-    struct fr_blockdev nd;
     char syspath[PATH_MAX], buf[PATH_MAX];
     int rc;
 
-    if (!fr_name_valid(name))
-        return -EINVAL;
-
-    memset(&nd, 0, sizeof nd);
-    memcpy(nd.name, name, strlen(name) + 1);
     rc = fr_sysfs_block_dir(r, name, syspath, sizeof syspath);
     if (rc < 0) {
         log_debug("block device %s: no sysfs entry (%d)", name, rc);
@@ -194,45 +196,66 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
     rc = fr_read_attr_at(syspath, "dev", buf, sizeof buf);
     if (rc < 0)
         return rc == -EINVAL ? -EINVAL : -ENOENT;
-    if (sscanf(buf, "%u:%u", &nd.major, &nd.minor) != 2) {
+    if (sscanf(buf, "%u:%u", &nd->major, &nd->minor) != 2) {
         log_debug("block device %s: bad dev attribute '%s'", name, buf);
         return -EINVAL;
     }
 
     rc = fr_read_attr_at(syspath, "partition", buf, sizeof buf);
     if (rc >= 0) {
-        nd.partition = true;
-        nd.partn = atoi(buf);
+        nd->partition = true;
+        nd->partn = atoi(buf);
         char *slash = strrchr(syspath, '/');
         *slash = '\0';
         char *dslash = strrchr(syspath, '/');
-        rc = fr_copy(nd.disk, sizeof nd.disk, dslash ? dslash + 1 : syspath);
+        const char *disk = dslash ? dslash + 1 : syspath;
+        rc = strlen(disk) > NAME_MAX ? -ENAMETOOLONG : 0;
+        if (rc == 0 && !(nd->disk = strdup(disk)))
+            rc = -ENOMEM;
         *slash = '/';
         if (rc < 0)
             return rc;
     } else {
-        memcpy(nd.disk, nd.name, sizeof nd.disk);
+        nd->disk = strdup(name);
+        if (!nd->disk)
+            return -ENOMEM;
     }
 
     char uev[PATH_MAX];
     if ((size_t)snprintf(uev, sizeof uev, "%s/uevent", syspath) < sizeof uev &&
         fr_uevent_file_get(uev, "DEVNAME", buf, sizeof buf) > 0) {
-        rc = fr_copy(nd.devname, sizeof nd.devname, buf);
+        nd->devname = strdup(buf);
     } else {
-        rc = fr_copy(nd.devname, sizeof nd.devname, name);
-        for (char *c = nd.devname; *c; c++)
+        nd->devname = strdup(name);
+        for (char *c = nd->devname; c && *c; c++)
             if (*c == '!')
                 *c = '/';
     }
-    if (rc < 0 || !devname_valid(nd.devname)) {
+    if (!nd->devname)
+        return -ENOMEM;
+    if (!devname_valid(nd->devname)) {
         fr_log(refused_before(t, name) ? FR_LOG_DEBUG : FR_LOG_WARNING,
-               "block device %s: refusing node name '%s'", name, nd.devname);
+               "block device %s: refusing node name '%s'", name, nd->devname);
         return -EINVAL;
     }
 
-    nd.syspath = strdup(syspath);
-    if (!nd.syspath)
-        return -ENOMEM;
+    nd->name = strdup(name);
+    nd->syspath = strdup(syspath);
+    return nd->name && nd->syspath ? 0 : -ENOMEM;
+}
+
+int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *name)
+{
+    struct fr_blockdev nd = { 0 };
+    int rc;
+
+    if (!fr_name_valid(name))
+        return -EINVAL;
+    rc = read_blockdev(t, r, name, &nd);
+    if (rc < 0) {
+        blockdev_release(&nd);
+        return rc;
+    }
     int idx = fr_devtab_find(t, name);
     if (idx >= 0) {
         struct fr_blockdev *o = &t->v[idx];
@@ -241,6 +264,7 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
          * partition entries are read again: the event may be for a new table. */
         if (o->major == nd.major && o->minor == nd.minor && o->partn == nd.partn) {
             nd.probe = o->probe;
+            o->probe = (struct fr_probeinfo){ 0 };
             nd.id_name = o->id_name;
             nd.path_name = o->path_name;
             o->id_name = o->path_name = NULL;
@@ -250,16 +274,17 @@ int fr_devtab_add(struct fr_devtab *t, const struct fr_roots *r, const char *nam
     } else {
         rc = fr_grow(&t->v, &t->cap, t->n, sizeof *t->v, 16);
         if (rc < 0) {
-            free(nd.syspath);
+            blockdev_release(&nd);
             return rc;
         }
         idx = (int)t->n++;
         t->v[idx] = nd;
         index_entries(t);
     }
-    ensure_node(r, &t->v[idx]);
-    log_debug("block device %s: %u:%u node %s%s%s", name, nd.major, nd.minor, nd.devname,
-              nd.partition ? " partition of " : "", nd.partition ? nd.disk : "");
+    const struct fr_blockdev *d = &t->v[idx];
+    ensure_node(r, d);
+    log_debug("block device %s: %u:%u node %s%s%s", d->name, d->major, d->minor, d->devname,
+              d->partition ? " partition of " : "", d->partition ? d->disk : "");
     return idx;
 }
 
@@ -376,13 +401,6 @@ void fr_devtab_remove(struct fr_devtab *t, const char *name)
         t->v[i].removed = true;
 }
 
-/* Replace *dst by a copy of src, NULL for "" (or without memory). */
-static void set_name(char **dst, const char *src)
-{
-    free(*dst);
-    *dst = src[0] ? strdup(src) : NULL;
-}
-
 void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r)
 {
     char disk_dir[PATH_MAX], id[512], path[512];
@@ -399,7 +417,8 @@ void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r)
     fr_udev_id_name(r, disk_dir, id, sizeof id);
     if (fr_udev_path_name(r, disk_dir, path, sizeof path) < 0)
         path[0] = '\0';
-    set_name(&d->id_name, id);
-    set_name(&d->path_name, path);
+    /* Without memory a name stays unknown (NULL): no link, no failure. */
+    (void)fr_str_set(&d->id_name, id);
+    (void)fr_str_set(&d->path_name, path);
     log_debug("block device %s: by-id '%s' by-path '%s'", d->name, id, path);
 }

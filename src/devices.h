@@ -12,13 +12,15 @@
 #define FR_LINK_TREE "disk"
 
 struct fr_blockdev {
-    char name[NAME_MAX + 1];    /* sysfs name, e.g. "vda1" ("!" for "/") */
-    char devname[NAME_MAX + 1]; /* node relative to /dev, e.g. "vda1", "cciss/c0d0" */
-    char *syspath;              /* resolved path under roots->sys (the table owns it) */
+    /* Strings the table owns, never NULL in its entries (a few bytes each,
+     * where arrays of NAME_MAX + 1 would take 768 bytes an entry). */
+    char *name;                 /* sysfs name, e.g. "vda1" ("!" for "/") */
+    char *devname;              /* node relative to /dev, e.g. "vda1", "cciss/c0d0" */
+    char *disk;                 /* parent disk name for partitions, else own name */
+    char *syspath;              /* resolved path under roots->sys */
     unsigned major, minor;
     bool partition;
     int partn;                  /* partition number, 0 for disks */
-    char disk[NAME_MAX + 1];    /* parent disk name for partitions, else own name */
     bool removed;
 
     struct fr_probeinfo probe;  /* filled by fr_probe() */

@@ -343,35 +343,46 @@ static const char *disk_suffix(const char *name)
 
 /* A tag's value under another spelling, or the other tag of the pair:
  * for each tag spec kind, the two fields looked at, in this order. */
+enum near_tag { NEAR_UUID, NEAR_PARTUUID, NEAR_LABEL, NEAR_PARTLABEL };
+
 struct near_rule {
     const char *field;
-    size_t off; /* of the value in struct fr_blockdev */
+    enum near_tag tag;
     const char *note;
 };
 
-#define TAG(name, member, note) {name, offsetof(struct fr_blockdev, probe.member), note}
+static const char *near_value(const struct fr_blockdev *d, enum near_tag tag)
+{
+    switch (tag) {
+    case NEAR_UUID: return fr_str(d->probe.uuid);
+    case NEAR_PARTUUID: return fr_str(d->probe.partuuid);
+    case NEAR_LABEL: return fr_str(d->probe.label);
+    case NEAR_PARTLABEL: return fr_str(d->probe.partlabel);
+    }
+    return "";
+}
+
 static const struct {
     enum fr_spec_kind kind;
     bool ignore_dashes;
     struct near_rule rule[2];
 } near_rules[] = {
     {FR_SPEC_UUID, true,
-     {TAG("UUID", uuid, "the same UUID written differently (case or dashes)"),
-      TAG("PARTUUID", partuuid,
-          "this is a partition UUID, not a filesystem UUID: use root=PARTUUID=")}},
+     {{"UUID", NEAR_UUID, "the same UUID written differently (case or dashes)"},
+      {"PARTUUID", NEAR_PARTUUID,
+       "this is a partition UUID, not a filesystem UUID: use root=PARTUUID="}}},
     {FR_SPEC_PARTUUID, true,
-     {TAG("PARTUUID", partuuid, "the same partition UUID written differently (case or dashes)"),
-      TAG("UUID", uuid, "this is a filesystem UUID, not a partition UUID: use root=UUID=")}},
+     {{"PARTUUID", NEAR_PARTUUID, "the same partition UUID written differently (case or dashes)"},
+      {"UUID", NEAR_UUID, "this is a filesystem UUID, not a partition UUID: use root=UUID="}}},
     {FR_SPEC_LABEL, false,
-     {TAG("LABEL", label, "a label differing only in letter case or surrounding blanks"),
-      TAG("PARTLABEL", partlabel,
-          "this is a partition label, not a filesystem label: use root=PARTLABEL=")}},
+     {{"LABEL", NEAR_LABEL, "a label differing only in letter case or surrounding blanks"},
+      {"PARTLABEL", NEAR_PARTLABEL,
+       "this is a partition label, not a filesystem label: use root=PARTLABEL="}}},
     {FR_SPEC_PARTLABEL, false,
-     {TAG("PARTLABEL", partlabel,
-          "a partition label differing only in letter case or surrounding blanks"),
-      TAG("LABEL", label, "this is a filesystem label, not a partition label: use root=LABEL=")}},
+     {{"PARTLABEL", NEAR_PARTLABEL,
+       "a partition label differing only in letter case or surrounding blanks"},
+      {"LABEL", NEAR_LABEL, "this is a filesystem label, not a partition label: use root=LABEL="}}},
 };
-#undef TAG
 
 static void collect_near_misses(struct fr_diag *f)
 {
@@ -394,7 +405,7 @@ static void collect_near_misses(struct fr_diag *f)
                 continue;
             for (size_t n = 0; n < 2; n++) {
                 const struct near_rule *nr = &near_rules[k].rule[n];
-                const char *value = (const char *)d + nr->off;
+                const char *value = near_value(d, nr->tag);
                 if (loosely_equal(value, want, near_rules[k].ignore_dashes))
                     near(f, i, nr->field, value, nr->note);
             }

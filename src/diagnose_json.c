@@ -1,5 +1,4 @@
 /* The diagnosis as one JSON document, whose keys findroot(8) documents under JSON OUTPUT. */
-#include <stddef.h>
 #include <string.h>
 
 #include "diagnose_facts.h"
@@ -22,19 +21,6 @@ static const char *probe_word(const struct fr_blockdev *d)
     }
     return "error";
 }
-
-/* A block device's probed tags, null when empty. */
-static const struct {
-    const char *key;
-    size_t off; /* in struct fr_blockdev */
-} blk_tags[] = {
-    {"type", offsetof(struct fr_blockdev, probe.type)},
-    {"usage", offsetof(struct fr_blockdev, probe.usage)},
-    {"uuid", offsetof(struct fr_blockdev, probe.uuid)},
-    {"label", offsetof(struct fr_blockdev, probe.label)},
-    {"partuuid", offsetof(struct fr_blockdev, probe.partuuid)},
-    {"partlabel", offsetof(struct fr_blockdev, probe.partlabel)},
-};
 
 static void json_str_or_null(struct fr_json *j, const char *key, const char *v)
 {
@@ -158,8 +144,13 @@ int fr_diag_write_json(const struct fr_diag *f, FILE *out)
         fr_json_bool(&j, "partition", d->partition);
         fr_json_string(&j, "disk", d->disk);
         fr_json_string(&j, "probe", probe_word(d));
-        for (size_t k = 0; k < sizeof(blk_tags) / sizeof(blk_tags[0]); k++)
-            json_str_or_null(&j, blk_tags[k].key, (const char *)d + blk_tags[k].off);
+        /* The probed tags, null when empty. */
+        json_str_or_null(&j, "type", d->probe.type);
+        json_str_or_null(&j, "usage", d->probe.usage);
+        json_str_or_null(&j, "uuid", d->probe.uuid);
+        json_str_or_null(&j, "label", d->probe.label);
+        json_str_or_null(&j, "partuuid", d->probe.partuuid);
+        json_str_or_null(&j, "partlabel", d->probe.partlabel);
         fr_json_end_object(&j);
     }
     fr_json_end_array(&j);

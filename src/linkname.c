@@ -45,10 +45,11 @@ static void add_name(struct fr_linkset *out, const char *cat, const char *leaf,
     out->n++;
 }
 
+/* raw: a probe value, NULL when empty. */
 static void add_encoded(struct fr_linkset *out, const char *cat, const char *raw)
 {
     char enc[NAME_MAX + 1];
-    if (!raw[0] || fr_encode_name(raw, enc, sizeof enc) < 0)
+    if (!raw || !raw[0] || fr_encode_name(raw, enc, sizeof enc) < 0)
         return;
     add_name(out, cat, enc, "");
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "probe.h"
 #include "sysfs.h"
+#include "util.h"
 
 static blkid_probe probe;
 
@@ -26,12 +27,45 @@ void fr_probe_cleanup(void)
     probe = NULL;
 }
 
+void fr_probeinfo_clear(struct fr_probeinfo *info)
+{
+    free(info->types);
+    free(info->uuid);
+    free(info->label);
+    free(info->ptuuid);
+    free(info->partuuid);
+    free(info->partlabel);
+    *info = (struct fr_probeinfo){ 0 };
+}
+
+/* What a probe finds, emptied before it and after a failure; the partition
+ * entry values are kept (they come from the disk's table). */
+static void clear_values(struct fr_probeinfo *info)
+{
+    info->type[0] = info->usage[0] = info->pttype[0] = '\0';
+    fr_str_set(&info->types, NULL);
+    fr_str_set(&info->uuid, NULL);
+    fr_str_set(&info->label, NULL);
+    fr_str_set(&info->ptuuid, NULL);
+}
+
+/* A short value (libblkid's own names) into the entry. */
 static void copy_value(blkid_probe pr, const char *name, char *dst, size_t size)
 {
     const char *v = NULL;
     dst[0] = '\0';
     if (blkid_probe_lookup_value(pr, name, &v, NULL) == 0 && v)
         snprintf(dst, size, "%s", v);
+}
+
+/* A value read from the device, whole, as an allocated string (NULL when
+ * empty). Returns 0 or -ENOMEM. */
+static int set_value(blkid_probe pr, const char *name, char **dst)
+{
+    const char *v = NULL;
+    if (blkid_probe_lookup_value(pr, name, &v, NULL) < 0)
+        v = NULL;
+    return fr_str_set(dst, v);
 }
 
 /* Opens a node the way udev does (O_NONBLOCK so empty drives do not stall).
@@ -185,17 +219,23 @@ static struct fr_partlist *read_partitions(void)
     return pl;
 }
 
-/* Partition p's PARTUUID and PARTLABEL from its disk's entries. */
+static enum fr_probe_result failed(struct fr_blockdev *d, int err, const char *what);
+
+/* Partition p's PARTUUID and PARTLABEL from its disk's entries. Without
+ * memory for them p's probe counts as failed, so a later sweep repeats it. */
 static void copy_entry(struct fr_blockdev *p, const struct fr_partlist *pl)
 {
-    p->probe.partuuid[0] = p->probe.partlabel[0] = '\0';
+    const char *uuid = NULL, *name = NULL;
+
     for (size_t k = 0; k < pl->n; k++) {
-        if (pl->e[k].partno != p->partn)
-            continue;
-        snprintf(p->probe.partuuid, sizeof p->probe.partuuid, "%s", pl->e[k].uuid);
-        snprintf(p->probe.partlabel, sizeof p->probe.partlabel, "%s", pl->e[k].name);
-        break;
+        if (pl->e[k].partno == p->partn) {
+            uuid = pl->e[k].uuid;
+            name = pl->e[k].name;
+            break;
+        }
     }
+    if (fr_str_set(&p->probe.partuuid, uuid) < 0 || fr_str_set(&p->probe.partlabel, name) < 0)
+        failed(p, -ENOMEM, "no memory for its partition entry");
 }
 
 /* A partition's PARTUUID/PARTLABEL live in its disk's table: the entries
@@ -246,28 +286,29 @@ static void disk_entries(struct fr_devtab *t, struct fr_blockdev *disk)
 
 /* After an ambivalent safe probe: which superblocks, one blkid_do_probe()
  * step each, as "vfat,ext4" (what `blkid -p` would complain about). */
-static void ambivalent_types(struct fr_blockdev *d)
+static int ambivalent_types(struct fr_blockdev *d)
 {
+    char types[64]; /* a line's worth: only whole names, as many as fit */
     size_t len = 0;
 
-    d->probe.types[0] = '\0';
+    types[0] = '\0';
     blkid_reset_probe(probe);
     if (blkid_probe_enable_partitions(probe, 0) < 0 ||
         blkid_probe_set_superblocks_flags(probe, BLKID_SUBLKS_TYPE) < 0)
-        return;
+        return 0;
     /* Bounded: libblkid knows some 80 superblocks, a disk holds a few. */
     for (int k = 0; k < 16 && blkid_do_probe(probe) == 0; k++) {
         const char *v = NULL;
         if (blkid_probe_lookup_value(probe, "TYPE", &v, NULL) < 0 || !v || !v[0])
             continue;
-        int n = snprintf(d->probe.types + len, sizeof d->probe.types - len, "%s%s",
-                         len ? "," : "", v);
-        if (n < 0 || (size_t)n >= sizeof d->probe.types - len) {
-            d->probe.types[len] = '\0'; /* only whole names */
+        int n = snprintf(types + len, sizeof types - len, "%s%s", len ? "," : "", v);
+        if (n < 0 || (size_t)n >= sizeof types - len) {
+            types[len] = '\0'; /* only whole names */
             break;
         }
         len += (size_t)n;
     }
+    return fr_str_set(&d->probe.types, types);
 }
 
 /* Records a failure to read the device: vanished or an error. */
@@ -275,6 +316,7 @@ static enum fr_probe_result failed(struct fr_blockdev *d, int err, const char *w
 {
     d->probe.done = true;
     d->probe.err = -err;
+    clear_values(&d->probe);
     free(d->parts); /* its partitions read the table again, if they can */
     d->parts = NULL;
     d->probe.rc = err == -ENOENT || err == -ENXIO || err == -ENODEV ? FR_PROBE_GONE
@@ -292,8 +334,7 @@ enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_r
     if (idx >= t->n)
         return FR_PROBE_ERROR;
     d = &t->v[idx];
-    d->probe.type[0] = d->probe.usage[0] = d->probe.uuid[0] = d->probe.label[0] = '\0';
-    d->probe.pttype[0] = d->probe.ptuuid[0] = d->probe.types[0] = '\0';
+    clear_values(&d->probe);
     d->probe.err = 0;
     if (d->parts && !d->parts->fresh) {
         free(d->parts); /* from an earlier probe: read the table again */
@@ -324,16 +365,22 @@ enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_r
         copy_value(probe, "TYPE", d->probe.type, sizeof d->probe.type);
         copy_value(probe, "USAGE", d->probe.usage, sizeof d->probe.usage);
         copy_value(probe, "PTTYPE", d->probe.pttype, sizeof d->probe.pttype);
-        copy_value(probe, "PTUUID", d->probe.ptuuid, sizeof d->probe.ptuuid);
-        copy_value(probe, "UUID", d->probe.uuid, sizeof d->probe.uuid);
-        copy_value(probe, "LABEL", d->probe.label, sizeof d->probe.label);
+        if (set_value(probe, "PTUUID", &d->probe.ptuuid) < 0 ||
+            set_value(probe, "UUID", &d->probe.uuid) < 0 ||
+            set_value(probe, "LABEL", &d->probe.label) < 0) {
+            close(fd);
+            return failed(d, -ENOMEM, "no memory for its values");
+        }
         d->probe.rc = FR_PROBE_OK;
     } else if (rc == -2) {
         /* Several signatures: do not trust any UUID or label (udev makes no
          * by-uuid link either); libblkid keeps no values, so ask which. */
-        ambivalent_types(d);
+        if (ambivalent_types(d) < 0) {
+            close(fd);
+            return failed(d, -ENOMEM, "no memory for its types");
+        }
         log_debug("probe %s: ambivalent result (%s), ignoring its UUID and label", d->devname,
-                  d->probe.types);
+                  fr_str(d->probe.types));
         d->probe.rc = FR_PROBE_AMBIVALENT;
     } else if (rc == 1) {
         log_debug("probe %s: nothing found", d->devname);
@@ -353,13 +400,14 @@ enum fr_probe_result fr_probe(struct fr_devtab *t, size_t idx, const struct fr_r
     if (d->partition)
         partition_entry(t, idx, r);
     log_debug("probe %s: rc=%d type=%s usage=%s uuid=%s label=%s pttype=%s partuuid=%s", d->devname,
-              d->probe.rc, d->probe.type, d->probe.usage, d->probe.uuid, d->probe.label, d->probe.pttype, t->v[idx].probe.partuuid);
+              d->probe.rc, d->probe.type, d->probe.usage, fr_str(d->probe.uuid),
+              fr_str(d->probe.label), d->probe.pttype, fr_str(d->probe.partuuid));
     return d->probe.rc;
 }
 
 const char *fr_probe_describe(const struct fr_blockdev *d, char *buf, size_t size)
 {
-    const char *types = d->probe.types[0] ? d->probe.types : "unknown";
+    const char *types = d->probe.types ? d->probe.types : "unknown";
     const char *last = strrchr(types, ',');
 
     if (!d->probe.done) {

@@ -23,11 +23,19 @@ struct fr_probeinfo {
     bool done;                  /* probed at all */
     enum fr_probe_result rc;
     int err;                    /* GONE, ERROR: the positive errno; else 0 */
-    char types[64];             /* AMBIVALENT: the superblocks seen, "vfat,ext4" */
-    char type[64], usage[32], uuid[256], label[256];
-    char pttype[32], ptuuid[64];          /* disks: partition table */
-    char partuuid[64], partlabel[256];    /* partitions: from the disk's table */
+    /* libblkid's own names, short: kept in the entry. */
+    char type[64], usage[32];
+    char pttype[32];            /* disks: partition table */
+    /* Values read from the device, most often empty or short: allocated
+     * strings the table owns, NULL when empty (util.h fr_str()), not cut. */
+    char *types;                /* AMBIVALENT: the superblocks seen, "vfat,ext4" */
+    char *uuid, *label;
+    char *ptuuid;               /* disks: partition table */
+    char *partuuid, *partlabel; /* partitions: from the disk's table */
 };
+
+/* Frees info's strings and empties it: not probed. */
+void fr_probeinfo_clear(struct fr_probeinfo *info);
 
 /* A disk's partition table entries as fr_probe() read them (probe.c); one
  * allocation, released with free(). */

@@ -75,13 +75,13 @@ static bool matches(const struct fr_blockdev *d, const struct fr_spec *s, const 
 {
     switch (s->kind) {
     case FR_SPEC_UUID:
-        return d->probe.done && d->probe.rc == 0 && d->probe.uuid[0] && strcasecmp(d->probe.uuid, s->value) == 0;
+        return d->probe.done && d->probe.rc == 0 && d->probe.uuid && strcasecmp(d->probe.uuid, s->value) == 0;
     case FR_SPEC_LABEL:
-        return d->probe.done && d->probe.rc == 0 && d->probe.label[0] && strcmp(d->probe.label, s->value) == 0;
+        return d->probe.done && d->probe.rc == 0 && d->probe.label && strcmp(d->probe.label, s->value) == 0;
     case FR_SPEC_PARTUUID:
-        return d->partition && d->probe.partuuid[0] && strcasecmp(d->probe.partuuid, s->value) == 0;
+        return d->partition && d->probe.partuuid && strcasecmp(d->probe.partuuid, s->value) == 0;
     case FR_SPEC_PARTLABEL:
-        return d->partition && d->probe.partlabel[0] && strcmp(d->probe.partlabel, s->value) == 0;
+        return d->partition && d->probe.partlabel && strcmp(d->probe.partlabel, s->value) == 0;
     case FR_SPEC_PATH:
         return strcmp(d->devname, s->value) == 0 || (devname && strcmp(d->devname, devname) == 0);
     case FR_SPEC_DEVNUM:

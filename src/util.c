@@ -25,6 +25,16 @@ void fr_copy_cut(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+int fr_str_set(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = NULL;
+    if (!src || !src[0])
+        return 0;
+    *dst = strdup(src);
+    return *dst ? 0 : -ENOMEM;
+}
+
 bool fr_has_control(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)

@@ -13,6 +13,17 @@ int fr_copy(char *dst, size_t size, const char *src);
  * for text that is only shown, where a cut value is still worth reading. */
 void fr_copy_cut(char *dst, size_t size, const char *src);
 
+/* The tables' allocated strings (probe values, by-id names, ...) are NULL
+ * when empty, never "": no allocation for what most devices lack, and a
+ * zeroed entry holds only empty strings. fr_str() reads one. */
+static inline const char *fr_str(const char *s)
+{
+    return s ? s : "";
+}
+/* Replace the allocated string *dst (or NULL) by a copy of src, NULL for ""
+ * or NULL. Returns 0 or -ENOMEM (*dst is then NULL). */
+int fr_str_set(char **dst, const char *src);
+
 /* true when s holds a C0 control byte (below 0x20) or DEL. */
 bool fr_has_control(const char *s);
 

@@ -89,15 +89,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memset(&d, 0, sizeof(d));
     memset(&disk, 0, sizeof(disk));
-    char id[300], path[300];
+    char id[300], path[300], devname[256], uuid[256], label[256], partuuid[256], partlabel[256];
     uint8_t flags = fuzz_byte(&in);
-    fuzz_str(&in, d.probe.uuid, sizeof(d.probe.uuid) - 1);
-    fuzz_str(&in, d.probe.label, sizeof(d.probe.label) - 1);
-    fuzz_str(&in, d.probe.partuuid, sizeof(d.probe.partuuid) - 1);
-    fuzz_str(&in, d.probe.partlabel, sizeof(d.probe.partlabel) - 1);
+    /* Probe values as the table holds them: NULL when empty. */
+    d.probe.uuid = fuzz_str(&in, uuid, sizeof(uuid) - 1) ? uuid : NULL;
+    d.probe.label = fuzz_str(&in, label, sizeof(label) - 1) ? label : NULL;
+    d.probe.partuuid = fuzz_str(&in, partuuid, sizeof(partuuid) - 1) ? partuuid : NULL;
+    d.probe.partlabel = fuzz_str(&in, partlabel, sizeof(partlabel) - 1) ? partlabel : NULL;
     fuzz_str(&in, id, sizeof(id) - 1);
     fuzz_str(&in, path, sizeof(path) - 1);
-    fuzz_str(&in, d.devname, sizeof(d.devname) - 1);
+    fuzz_str(&in, devname, sizeof(devname) - 1);
+    d.name = d.disk = (char *)"";
+    d.devname = devname;
     d.probe.done = true;
     d.probe.rc = flags & 1 ? FR_PROBE_OK : FR_PROBE_AMBIVALENT;
     snprintf(d.probe.usage, sizeof(d.probe.usage), "%s", flags & 2 ? "filesystem" : "raid");
@@ -109,8 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     disk.path_name = path;
     snprintf(disk.probe.pttype, sizeof(disk.probe.pttype), "%s", flags & 32 ? "gpt" : "dos");
 
-    check_encode(d.probe.label);
-    check_encode(d.probe.uuid);
+    check_encode(label);
+    check_encode(uuid);
 
     fr_link_names(&d, &disk, &set);
     FUZZ_CHECK(set.n <= FR_LINKS_MAX);

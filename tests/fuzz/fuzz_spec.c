@@ -14,6 +14,7 @@
 #include "resolve.h"
 #include "roots.h"
 #include "spec.h"
+#include "util.h"
 
 static struct fr_roots roots;
 static struct fr_blockdev devs[6];
@@ -75,13 +76,15 @@ static void setup(void)
     };
     for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
         struct fr_blockdev *b = &devs[i];
-        snprintf(b->name, sizeof(b->name), "%s", d[i].name);
-        snprintf(b->devname, sizeof(b->devname), "%s", d[i].name);
-        snprintf(b->probe.uuid, sizeof(b->probe.uuid), "%s", d[i].uuid);
-        snprintf(b->probe.label, sizeof(b->probe.label), "%s", d[i].label);
-        snprintf(b->probe.partuuid, sizeof(b->probe.partuuid), "%s", d[i].partuuid);
-        snprintf(b->probe.partlabel, sizeof(b->probe.partlabel), "p%s", d[i].label);
-        snprintf(b->disk, sizeof(b->disk), "%s", d[i].partn ? "vda" : d[i].name);
+        b->name = strdup(d[i].name); /* the table's, for the whole run */
+        b->devname = strdup(d[i].name);
+        char plabel[64];
+        snprintf(plabel, sizeof(plabel), "p%s", d[i].label);
+        fr_str_set(&b->probe.uuid, d[i].uuid);
+        fr_str_set(&b->probe.label, d[i].label);
+        fr_str_set(&b->probe.partuuid, d[i].partuuid);
+        fr_str_set(&b->probe.partlabel, plabel);
+        b->disk = strdup(d[i].partn ? "vda" : d[i].name);
         snprintf(b->probe.type, sizeof(b->probe.type), "ext4");
         snprintf(b->probe.usage, sizeof(b->probe.usage), "filesystem");
         b->major = d[i].maj;
@@ -140,13 +143,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!d->removed && n1 >= 1);
         switch (s.kind) {
         case FR_SPEC_UUID:
-            FUZZ_CHECK(strcasecmp(d->probe.uuid, s.value) == 0 || strcmp(d->probe.uuid, s.value) == 0);
+            FUZZ_CHECK(strcasecmp(fr_str(d->probe.uuid), s.value) == 0);
             break;
         case FR_SPEC_DEVNUM:
             FUZZ_CHECK(d->major == s.major && d->minor == s.minor);
             break;
         case FR_SPEC_LABEL:
-            FUZZ_CHECK(strcmp(d->probe.label, s.value) == 0);
+            FUZZ_CHECK(strcmp(fr_str(d->probe.label), s.value) == 0);
             break;
         default:
             break;

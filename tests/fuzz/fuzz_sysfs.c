@@ -106,7 +106,7 @@ static void check_id(const char *kname, const uint8_t *serial, size_t sn, const 
     fuzz_write(p, model, mn);
     struct fr_blockdev d;
     memset(&d, 0, sizeof(d));
-    snprintf(d.name, sizeof(d.name), "%s", kname);
+    d.name = (char *)kname;
     d.syspath = dir;
     fr_devices_identify(&d, &roots);
     if (d.id_name) {

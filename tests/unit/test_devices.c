@@ -12,6 +12,7 @@
 #include "fixture.h"
 #include "internal.h"
 #include "devices.h"
+#include "util.h"
 #include "diagnose.h"
 #include "links.h"
 #include "log.h"
@@ -243,7 +244,7 @@ static void test_probe(void)
     CHECK_STR(d->probe.partlabel, "data/x \xc3\xa9");
     d = dev("vdd");
     CHECK_INT(d->probe.rc, FR_PROBE_AMBIVALENT); /* vfat + ext4 */
-    CHECK_STR(d->probe.uuid, "");
+    CHECK(d->probe.uuid == NULL);
     CHECK_STR(d->probe.type, "");
     CHECK_INT(d->probe.err, 0);
     CHECK_STR(d->probe.types, "vfat,ext4");
@@ -256,7 +257,7 @@ static void test_probe(void)
      * root) gives ENXIO, or there is none (unprivileged). */
     CHECK_INT(d->probe.rc, FR_PROBE_GONE);
     CHECK(d->probe.err == ENXIO || d->probe.err == ENOENT);
-    CHECK_STR(d->probe.types, "");
+    CHECK(d->probe.types == NULL);
     CHECK(strncmp(fr_probe_describe(d, why, sizeof why), "device vanished (", 17) == 0);
     CHECK(d->probe.rc < 0); /* wait.c probes it again on the next sweep */
     /* vdc's garbled superblock: whatever libblkid makes of it, no crash. */
@@ -264,7 +265,8 @@ static void test_probe(void)
 
     /* A partition added after its disk was probed still gets its entry. */
     int i = fr_devtab_find(&tab, "vda2");
-    tab.v[i].probe.partuuid[0] = tab.v[i].probe.partlabel[0] = '\0';
+    fr_str_set(&tab.v[i].probe.partuuid, NULL);
+    fr_str_set(&tab.v[i].probe.partlabel, NULL);
     fr_probe(&tab, (size_t)i, &roots);
     CHECK_STR(tab.v[i].probe.partuuid, "aaaaaaaa-0000-4000-8000-000000000002");
     teardown();
@@ -299,7 +301,7 @@ static void test_partition_entries(void)
     CHECK_INT(fr_devtab_add(&tab, &roots, "vda"), disk);
     fr_probe(&tab, (size_t)p1, &roots);
     CHECK_STR(tab.v[p1].probe.partuuid, uuid1);
-    tab.v[p2].probe.partlabel[0] = '\0';
+    fr_str_set(&tab.v[p2].probe.partlabel, NULL);
     CHECK_INT(fr_probe(&tab, (size_t)disk, &roots), FR_PROBE_OK);
     CHECK_STR(tab.v[disk].probe.pttype, "gpt");
     CHECK_STR(tab.v[p2].probe.partlabel, "data/x \xc3\xa9");
@@ -312,9 +314,9 @@ static void test_partition_entries(void)
     CHECK_STR(tab.v[p1].probe.partlabel, "my root");
     CHECK_INT(run("mv '%s/vda.away' '%s/vda'", roots.dev, roots.dev), 0);
     fr_devtab_remove(&tab, "vda");
-    tab.v[p1].probe.partlabel[0] = '\0';
+    fr_str_set(&tab.v[p1].probe.partlabel, NULL);
     fr_probe(&tab, (size_t)p1, &roots);
-    CHECK_STR(tab.v[p1].probe.partlabel, "");
+    CHECK(tab.v[p1].probe.partlabel == NULL);
     CHECK_INT(fr_devtab_add(&tab, &roots, "vda"), disk);
     fr_probe(&tab, (size_t)p1, &roots);
     CHECK_STR(tab.v[p1].probe.partlabel, "my root");
@@ -363,8 +365,8 @@ static void test_index(void)
     t.v = v;
     t.cap = t.n + 2;
     memset(&t.v[t.n], 0, 2 * sizeof *v);
-    snprintf(t.v[t.n].name, sizeof t.v[t.n].name, "by-hand");
-    snprintf(t.v[t.n + 1].name, sizeof t.v[t.n + 1].name, "ram7");
+    t.v[t.n].name = strdup("by-hand"); /* fr_devtab_free() frees them */
+    t.v[t.n + 1].name = strdup("ram7");
     t.n += 2;
     CHECK_INT(fr_devtab_find(&t, "by-hand"), n);
     CHECK_STR(t.v[fr_devtab_find(&t, "ram7")].name, "ram7");
@@ -403,7 +405,7 @@ static void test_probe_vanished(void)
     CHECK_INT(run("mv '%s/vdb' '%s/vdb.away'", roots.dev, roots.dev), 0);
     CHECK_INT(fr_probe(&tab, (size_t)i, &roots), FR_PROBE_GONE);
     CHECK_INT(tab.v[i].probe.err, ENOENT);
-    CHECK_STR(tab.v[i].probe.uuid, ""); /* nothing stale kept */
+    CHECK(tab.v[i].probe.uuid == NULL); /* nothing stale kept */
     CHECK_STR(fr_probe_describe(&tab.v[i], why, sizeof why),
               "device vanished (No such file or directory)");
     /* A directory where the node should be: an error, not "vanished". */

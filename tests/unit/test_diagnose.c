@@ -18,6 +18,7 @@
 #include "modules.h"
 #include "roots.h"
 #include "spec.h"
+#include "util.h"
 
 #define RELEASE "6.12.0-fr"
 
@@ -273,9 +274,9 @@ static struct fr_blockdev *add_dev(struct fr_devtab *t, const char *name, unsign
     d = &t->v[t->n++];
     t->cap = t->n;
     memset(d, 0, sizeof(*d));
-    snprintf(d->name, sizeof(d->name), "%s", name);
-    snprintf(d->devname, sizeof(d->devname), "%s", name);
-    snprintf(d->disk, sizeof(d->disk), "vda");
+    d->name = strdup(name);
+    d->devname = strdup(name);
+    d->disk = strdup("vda");
     d->major = 252;
     d->minor = minor;
     d->probe.done = true;
@@ -298,10 +299,10 @@ static void make_blockdevs(struct fr_devtab *t)
     d->partn = 1;
     snprintf(d->probe.type, sizeof(d->probe.type), "ext4");
     snprintf(d->probe.usage, sizeof(d->probe.usage), "filesystem");
-    snprintf(d->probe.uuid, sizeof(d->probe.uuid), "0a1b2c3d-1111-2222-3333-444455556666");
-    snprintf(d->probe.label, sizeof(d->probe.label), "Root ");
-    snprintf(d->probe.partuuid, sizeof(d->probe.partuuid), "9e1f0c2a-01");
-    snprintf(d->probe.partlabel, sizeof(d->probe.partlabel), "rootfs");
+    fr_str_set(&d->probe.uuid, "0a1b2c3d-1111-2222-3333-444455556666");
+    fr_str_set(&d->probe.label, "Root ");
+    fr_str_set(&d->probe.partuuid, "9e1f0c2a-01");
+    fr_str_set(&d->probe.partlabel, "rootfs");
 }
 
 static void test_blockdevs(void)
@@ -345,6 +346,20 @@ static void test_blockdevs(void)
         free(s);
     }
 
+    /* Labels are kept whole (NTFS ones can pass 255 bytes): shown and matched. */
+    char label[301], spec[320], shown[320];
+    memset(label, 'L', sizeof(label) - 1);
+    label[sizeof(label) - 1] = '\0';
+    fr_str_set(&tab.v[1].probe.label, label);
+    snprintf(spec, sizeof(spec), "LABEL=%s", label);
+    snprintf(shown, sizeof(shown), " LABEL=\"%s\" ", label);
+    s = diag(r, spec, mods, &tab, false, &ret);
+    CHECK_INT(ret, 0);
+    CHECK(strstr(s, shown) != NULL);
+    CHECK(strstr(s, "/dev/vda1.\n") != NULL);
+    CHECK(strstr(s, "no device matches") == NULL);
+    free(s);
+
     fr_devtab_free(&tab);
     fr_modules_free(mods);
 }
@@ -374,7 +389,7 @@ static void test_escaping(void)
     make_blockdevs(&tab);
 
     /* Hostile label text stays one valid JSON string. */
-    snprintf(tab.v[1].probe.label, sizeof(tab.v[1].probe.label), "a\"b\\c\nd\x01\xff");
+    fr_str_set(&tab.v[1].probe.label, "a\"b\\c\nd\x01\xff");
     s = diag(r, "LABEL=nothing", mods, &tab, true, &ret);
     CHECK_INT(ret, 0);
     CHECK(strstr(s, "\"label\": \"a\\\"b\\\\c\\nd\\u0001\\ufffd\"") != NULL);
@@ -385,7 +400,7 @@ static void test_escaping(void)
                         "assert d[\"root\"][\"kind\"]==\"LABEL\" and d[\"root\"][\"candidates\"]==0");
     free(s);
 
-    snprintf(tab.v[1].probe.label, sizeof(tab.v[1].probe.label), "%s", HOSTILE_LABEL);
+    fr_str_set(&tab.v[1].probe.label, HOSTILE_LABEL);
     for (int json = 0; json <= 1; json++) {
         s = diag(r, HOSTILE_SPEC, mods, &tab, json, &ret);
         CHECK_INT(ret, 0);

@@ -48,8 +48,8 @@ static struct fr_blockdev mkdev(const char *name, unsigned maj, unsigned min, in
 {
     struct fr_blockdev d;
     memset(&d, 0, sizeof d);
-    snprintf(d.name, sizeof d.name, "%s", name);
-    snprintf(d.devname, sizeof d.devname, "%s", name);
+    d.name = d.devname = (char *)name; /* the table would own copies */
+    d.disk = (char *)"";
     d.major = maj;
     d.minor = min;
     d.partn = partn;
@@ -80,12 +80,12 @@ static void test_names(void)
     CHECK(has(&s, "by-id/virtio-SER1"));
     CHECK(has(&s, "by-path/pci-0000:00:02.0"));
 
-    snprintf(p1.disk, sizeof p1.disk, "vda");
+    p1.disk = (char *)"vda";
     snprintf(p1.probe.usage, sizeof p1.probe.usage, "filesystem");
-    snprintf(p1.probe.uuid, sizeof p1.probe.uuid, "1234-ABCD");
-    snprintf(p1.probe.label, sizeof p1.probe.label, "my root/x");
-    snprintf(p1.probe.partuuid, sizeof p1.probe.partuuid, "aaaaaaaa-01");
-    snprintf(p1.probe.partlabel, sizeof p1.probe.partlabel, "EFI system");
+    p1.probe.uuid = (char *)"1234-ABCD";
+    p1.probe.label = (char *)"my root/x";
+    p1.probe.partuuid = (char *)"aaaaaaaa-01";
+    p1.probe.partlabel = (char *)"EFI system";
     fr_link_names(&p1, &disk, &s);
     CHECK_INT(s.n, 6);
     CHECK(has(&s, "by-uuid/1234-ABCD"));
@@ -115,9 +115,9 @@ static void test_names(void)
     p1.probe.rc = FR_PROBE_OK;
 
     /* "." and ".." are no names; empty values give no link. */
-    snprintf(p1.probe.label, sizeof p1.probe.label, "..");
-    snprintf(p1.probe.uuid, sizeof p1.probe.uuid, ".");
-    p1.probe.partlabel[0] = '\0';
+    p1.probe.label = (char *)"..";
+    p1.probe.uuid = (char *)".";
+    p1.probe.partlabel = NULL;
     fr_link_names(&p1, &disk, &s);
     CHECK(!has(&s, "by-label/.."));
     CHECK(!has(&s, "by-uuid/."));
@@ -147,7 +147,7 @@ static void test_choice(void)
     v[2] = mkdev("sda", 8, 0, 0);
     for (int i = 0; i < 3; i++) {
         snprintf(v[i].probe.usage, sizeof v[i].probe.usage, "filesystem");
-        snprintf(v[i].probe.uuid, sizeof v[i].probe.uuid, "dup");
+        v[i].probe.uuid = (char *)"dup"; /* the table would own copies */
     }
     CHECK_INT(fr_links_lookup_n(&t, "by-uuid/dup", &n), 2); /* 8:0 is lowest */
     CHECK_INT(n, 3);
@@ -177,11 +177,11 @@ static void test_sync(void)
     snprintf(r.dev, sizeof r.dev, "%s", root);
     v[0] = mkdev("vda1", 252, 1, 1);
     v[1] = mkdev("c0d0", 104, 0, 0);
-    snprintf(v[1].devname, sizeof v[1].devname, "cciss/c0d0");
+    v[1].devname = (char *)"cciss/c0d0";
     snprintf(v[0].probe.usage, sizeof v[0].probe.usage, "filesystem");
-    snprintf(v[0].probe.uuid, sizeof v[0].probe.uuid, "u-1");
+    v[0].probe.uuid = (char *)"u-1";
     snprintf(v[1].probe.usage, sizeof v[1].probe.usage, "filesystem");
-    snprintf(v[1].probe.label, sizeof v[1].probe.label, "a b");
+    v[1].probe.label = (char *)"a b";
 
     CHECK_INT(fr_links_sync(&t, &r), 2);
     snprintf(p, sizeof p, "%s/disk/by-uuid/u-1", root);
@@ -227,17 +227,24 @@ static void test_long_names(void)
     struct fr_linkset s;
     struct fr_blockdev disk = mkdev("vda", 252, 0, 0);
     struct fr_blockdev p1 = mkdev("vda1", 252, 1, 1);
-    char leaf[NAME_MAX + 2], want[NAME_MAX + 64];
+    char leaf[NAME_MAX + 2], label[NAME_MAX + 2], want[NAME_MAX + 64];
 
     snprintf(disk.probe.pttype, sizeof disk.probe.pttype, "gpt");
-    snprintf(p1.disk, sizeof p1.disk, "vda");
+    p1.disk = (char *)"vda";
     memset(leaf, 'x', NAME_MAX);
     leaf[NAME_MAX] = '\0';
-    memcpy(p1.probe.partlabel, leaf, NAME_MAX + 1);
-    CHECK_INT((int)strlen(p1.probe.partlabel), NAME_MAX);
+    memcpy(label, leaf, NAME_MAX + 1);
+    p1.probe.partlabel = label;
     fr_link_names(&p1, &disk, &s);
     snprintf(want, sizeof want, "by-partlabel/%s", leaf);
     CHECK(has(&s, want));
+    /* Probe values are not cut at NAME_MAX: a longer label makes no link. */
+    label[NAME_MAX] = 'x';
+    label[NAME_MAX + 1] = '\0';
+    fr_link_names(&p1, &disk, &s);
+    for (size_t i = 0; i < s.n; i++)
+        CHECK(strncmp(s.name[i], "by-partlabel/", 13) != 0);
+    p1.probe.partlabel = NULL;
 
     /* by-path: 250 bytes and "-part1" is 256, one past NAME_MAX. */
     leaf[250] = '\0';

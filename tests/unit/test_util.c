@@ -27,6 +27,23 @@ static void test_copy(void)
     CHECK_STR(b, "");
 }
 
+static void test_str(void)
+{
+    char *s = NULL;
+
+    CHECK_STR(fr_str(NULL), "");
+    CHECK_STR(fr_str("x"), "x");
+    CHECK_INT(fr_str_set(&s, "abc"), 0);
+    CHECK_STR(s, "abc");
+    CHECK_INT(fr_str_set(&s, "a longer one, replacing it"), 0);
+    CHECK_STR(s, "a longer one, replacing it");
+    CHECK_INT(fr_str_set(&s, ""), 0); /* empty: freed, no allocation */
+    CHECK(s == NULL);
+    CHECK_INT(fr_str_set(&s, "x"), 0);
+    CHECK_INT(fr_str_set(&s, NULL), 0);
+    CHECK(s == NULL);
+}
+
 static void test_control(void)
 {
     CHECK(!fr_has_control("plain text, UTF-8 \xc3\xa9"));
@@ -148,6 +165,7 @@ static void test_grow(void)
 int main(void)
 {
     test_copy();
+    test_str();
     test_control();
     test_utf8();
     test_hash();
