@@ -29,11 +29,7 @@
  * a workqueue: the new virtio devices arrive as a burst of uevents within
  * milliseconds. The first coldplug waits for that burst to end (no event for
  * SETTLE_QUIET, at most SETTLE_MAX) so that it sees them, and the storage
- * driver behind the IOMMU loads before anything else. It also waits for the
- * module loads the burst started: virtio_blk's disk and partitions are
- * registered before its insertion returns, so root is often found before
- * the coldplug starts other storage drivers (on q35, ahci: libata's port
- * probing would share the CPU with the partition's uevent and probe). */
+ * driver behind the IOMMU loads before anything else. */
 #define SETTLE_QUIET 0.05
 #define SETTLE_MAX 0.5
 /* Whole disks waiting for their probe until the uevents queued with them
@@ -392,9 +388,6 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
         if (o->rescan && !w.rescanned && tnow - w.start >= o->rescan_grace)
             rescan_pci(&w);
         reap(&w);
-        if (settle_end > 0 && tnow >= next_sweep && !w.need_sweep && tnow < settle_end &&
-            fr_modules_busy(m) > 0)
-            next_sweep = settle_end; /* until the loads end (below) or an event */
         if (tnow >= next_sweep || w.need_sweep) {
             if (settle_end > 0)
                 log_debug("devices settled %.3f s after the IOMMU driver loaded",
@@ -434,8 +427,6 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
          * virtio-iommu that appears as a device (no VIOT) is loaded as soon
          * as it shows up, through its modalias. */
         fr_modules_collect(m);
-        if (settle_end > 0 && fr_modules_busy(m) == 0 && next_sweep > now() + SETTLE_QUIET)
-            next_sweep = now() + SETTLE_QUIET;
         if (!(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
             continue;
         drain(&w);
