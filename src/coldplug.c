@@ -44,7 +44,7 @@ static int device_modalias(const char *syspath, char *buf, size_t size)
 
 /* One bus. Returns fn's first non-zero return, or 0. */
 static int walk_bus(const char *busdir, const char *bus,
-                    int (*fn)(const char *, const char *, const char *, void *), void *data)
+                    int (*fn)(const char *, const char *, void *), void *data)
 {
     char dir[PATH_MAX], syspath[PATH_MAX], path[PATH_MAX];
     char modalias[MODALIAS_MAX], driver[NAME_MAX + 1];
@@ -60,19 +60,18 @@ static int walk_bus(const char *busdir, const char *bus,
         return 0;
     }
     for (int i = 0; i < n; i++) {
+        /* A device may vanish between readdir and here: just skip it. A
+         * bound one is skipped before its modalias is read (most of a
+         * booted machine's devices are bound; each read is a syscall more). */
         if (ret == 0 && !fr_deadline_passed() &&
-            fr_path(syspath, sizeof(syspath), dir, "%s", names[i]->d_name) == 0) {
-            /* A device may vanish between readdir and here: just skip it. */
+            fr_path(syspath, sizeof(syspath), dir, "%s", names[i]->d_name) == 0 &&
+            fr_path(path, sizeof(path), syspath, "driver") == 0 &&
+            fr_link_basename(path, driver, sizeof(driver)) < 0) {
             int len = device_modalias(syspath, modalias, sizeof(modalias));
-            if (len > 0) {
-                driver[0] = '\0';
-                if (fr_path(path, sizeof(path), syspath, "driver") == 0 &&
-                    fr_link_basename(path, driver, sizeof(driver)) < 0)
-                    driver[0] = '\0';
-                ret = fn(syspath, modalias, driver, data);
-            } else if (len != -ENOENT) {
+            if (len > 0)
+                ret = fn(syspath, modalias, data);
+            else if (len != -ENOENT)
                 log_debug_errno(len, "%s: no usable modalias", syspath);
-            }
         }
         free(names[i]);
     }
@@ -80,10 +79,9 @@ static int walk_bus(const char *busdir, const char *bus,
     return ret;
 }
 
-int fr_foreach_modalias_device(const struct fr_roots *r,
-                               int (*fn)(const char *syspath, const char *modalias,
-                                         const char *driver, void *data),
-                               void *data)
+int fr_foreach_driverless_device(const struct fr_roots *r,
+                                 int (*fn)(const char *syspath, const char *modalias, void *data),
+                                 void *data)
 {
     char busdir[PATH_MAX];
     struct dirent **buses = NULL;
@@ -114,17 +112,28 @@ int fr_foreach_modalias_device(const struct fr_roots *r,
  * ordered: an unusual storage path still gets its module, a little later. */
 int fr_modalias_priority(const char *modalias)
 {
-    if (strncmp(modalias, "virtio:", 7) == 0)
-        return 10; /* appear once the transport (and IOMMU) bound */
+    if (strncmp(modalias, "virtio:", 7) == 0) {
+        /* Appear once the transport (and IOMMU) bound: block, SCSI host,
+         * persistent memory (a pmem block device) first; the others (net,
+         * balloon, console, rng, ...) hold no disk. The virtio-iommu
+         * before everything. */
+        if (strncmp(modalias + 7, "d00000017v", 10) == 0)
+            return 0;
+        if (strncmp(modalias + 7, "d00000002v", 10) == 0 ||
+            strncmp(modalias + 7, "d00000008v", 10) == 0 ||
+            strncmp(modalias + 7, "d0000001Bv", 10) == 0)
+            return FR_PRIO_VIRTIO_STORAGE;
+        return 40;
+    }
     /* storage buses, and virtio-mmio transports (device tree, platform, ACPI) */
     if (strncmp(modalias, "scsi:", 5) == 0 || strncmp(modalias, "nvme", 4) == 0 ||
         strncmp(modalias, "mmc:", 4) == 0 || strncmp(modalias, "xen:", 4) == 0 ||
         strncmp(modalias, "vmbus:", 6) == 0 || strncmp(modalias, "ccw:", 4) == 0 ||
         strstr(modalias, "virtio,mmio") || strcmp(modalias, "platform:virtio-mmio") == 0 ||
         strncmp(modalias, "acpi:LNRO0005:", 14) == 0)
-        return 20;
+        return FR_PRIO_DISKS;
     if (strncmp(modalias, "usb:", 4) == 0)
-        return strstr(modalias, "ic08") ? 20 : 40; /* mass storage interface */
+        return strstr(modalias, "ic08") ? FR_PRIO_DISKS : 40; /* mass storage interface */
     if (strncmp(modalias, "pci:", 4) == 0) {
         /* pci:vVVVVVVVVdDDDDDDDDsv..sd..bcBBscSSiII (hex digits upper case) */
         const char *bc = strstr(modalias, "bc");
@@ -151,14 +160,11 @@ struct coldplug_state {
     int err;
 };
 
-static int collect_one(const char *syspath, const char *modalias, const char *driver,
-                       void *data)
+static int collect_one(const char *syspath, const char *modalias, void *data)
 {
     struct coldplug_state *s = data;
 
     (void)syspath;
-    if (driver[0])
-        return 0;
     if (fr_grow(&s->v, &s->cap, s->n, sizeof(*s->v), 64) < 0)
         return s->err = -ENOMEM;
     char *dup = strdup(modalias);
@@ -188,7 +194,7 @@ int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
 
     if (!r || !m)
         return -EINVAL;
-    ret = fr_foreach_modalias_device(r, collect_one, &s);
+    ret = fr_foreach_driverless_device(r, collect_one, &s);
     if (ret == 0) {
         if (s.n)
             qsort(s.v, s.n, sizeof(*s.v), item_cmp);
@@ -213,19 +219,25 @@ int fr_coldplug_until(const struct fr_roots *r, struct fr_modules *m,
     return loaded > 0 ? loaded : first_err;
 }
 
-int fr_coldplug_submit(const struct fr_roots *r, struct fr_modules *m)
+int fr_coldplug_submit(const struct fr_roots *r, struct fr_modules *m, int first, bool *held)
 {
     struct coldplug_state s = {0};
     int ret, n = 0;
 
+    if (held)
+        *held = false;
     if (!r || !m)
         return -EINVAL;
-    ret = fr_foreach_modalias_device(r, collect_one, &s);
+    ret = fr_foreach_driverless_device(r, collect_one, &s);
     /* The first free workers go to the first submitted. */
     if (s.n)
         qsort(s.v, s.n, sizeof(*s.v), item_cmp);
+    /* Sorted: the first tier, if any, is at the front. */
+    bool only_first = first >= 0 && held && s.n > 0 && s.v[0].prio <= first;
     for (size_t i = 0; i < s.n; i++) {
-        if (ret == 0 && fr_modules_submit(m, s.v[i].modalias, s.v[i].prio) >= 0)
+        if (only_first && s.v[i].prio > first)
+            *held = true;
+        else if (ret == 0 && fr_modules_submit(m, s.v[i].modalias, s.v[i].prio) >= 0)
             n++;
         free(s.v[i].modalias);
     }

@@ -367,6 +367,31 @@ int fr_devtab_scan(struct fr_devtab *t, const struct fr_roots *r)
     return rc;
 }
 
+/* A partition takes its disk's names (udev's IMPORT{parent}): where the
+ * disk's entry has them already, for the same sysfs directory, they are
+ * copied instead of walking sysfs again. */
+static void identify(struct fr_devtab *t, size_t i, const struct fr_roots *r)
+{
+    struct fr_blockdev *d = &t->v[i];
+    int di = d->partition && d->disk ? fr_devtab_find(t, d->disk) : -1;
+
+    if (di >= 0 && (size_t)di != i && !t->v[di].removed && t->v[di].identified &&
+        t->v[di].syspath && d->syspath) {
+        const char *dsys = t->v[di].syspath, *slash = strrchr(d->syspath, '/');
+        size_t len = strlen(dsys);
+        if (slash && (size_t)(slash - d->syspath) == len && strncmp(d->syspath, dsys, len) == 0 &&
+            fr_str_set(&d->id_name, t->v[di].id_name) == 0 &&
+            fr_str_set(&d->path_name, t->v[di].path_name) == 0) {
+            d->identified = true;
+            log_debug("block device %s: by-id '%s' by-path '%s' (from %s)", d->name,
+                      d->id_name ? d->id_name : "", d->path_name ? d->path_name : "",
+                      t->v[di].name);
+            return;
+        }
+    }
+    fr_devices_identify(d, r);
+}
+
 int fr_devices_refresh(struct fr_devtab *t, const struct fr_roots *r, bool scan)
 {
     int rc = scan ? fr_devtab_scan(t, r) : (int)t->n;
@@ -374,7 +399,7 @@ int fr_devices_refresh(struct fr_devtab *t, const struct fr_roots *r, bool scan)
     for (size_t i = 0; i < t->n && !fr_deadline_passed(); i++) {
         if (t->v[i].removed)
             continue;
-        fr_devices_identify(&t->v[i], r);
+        identify(t, i, r);
         if (!t->v[i].probe.done)
             fr_probe(t, i, r);
     }
@@ -388,7 +413,7 @@ int fr_devices_refresh_one(struct fr_devtab *t, const struct fr_roots *r, const 
 
     if (idx < 0)
         return idx;
-    fr_devices_identify(&t->v[idx], r);
+    identify(t, (size_t)idx, r);
     if (probe)
         fr_probe(t, (size_t)idx, r);
     return idx;
@@ -420,5 +445,6 @@ void fr_devices_identify(struct fr_blockdev *d, const struct fr_roots *r)
     /* Without memory a name stays unknown (NULL): no link, no failure. */
     (void)fr_str_set(&d->id_name, id);
     (void)fr_str_set(&d->path_name, path);
+    d->identified = true;
     log_debug("block device %s: by-id '%s' by-path '%s'", d->name, id, path);
 }

@@ -22,6 +22,7 @@ struct fr_blockdev {
     bool partition;
     int partn;                  /* partition number, 0 for disks */
     bool removed;
+    bool identified;            /* id_name and path_name are filled (maybe NULL) */
 
     struct fr_probeinfo probe;  /* filled by fr_probe() */
     /* Disks: the table's entries, read once for the disk and its partitions

@@ -243,15 +243,12 @@ static void match_drivers(struct fr_diag *f, struct fr_diag_driverless *d)
     d->waits_iommu = behind_unbound_iommu(f, d);
 }
 
-static int collect_driverless_one(const char *syspath, const char *modalias, const char *driver,
-                                  void *data)
+static int collect_driverless_one(const char *syspath, const char *modalias, void *data)
 {
     struct fr_diag *f = data;
     const char *name, *p;
     struct fr_diag_driverless *d;
 
-    if (driver[0])
-        return 0;
     if (f->ndl >= FR_DIAG_MAX_DRIVERLESS) {
         f->dl_dropped++;
         return 0;
@@ -544,7 +541,7 @@ int fr_diagnose(const struct fr_roots *r, const struct fr_spec *spec, struct fr_
                                             sizeof(buf)) > 0;
     f->iommu_loaded = module_loaded(f, "virtio_iommu");
     collect_deferred(f);
-    fr_foreach_modalias_device(r, collect_driverless_one, f);
+    fr_foreach_driverless_device(r, collect_driverless_one, f);
     collect_blockdevs(f);
     if (spec) {
         f->match = fr_resolve_roots(f->t, spec, r, &f->nmatch);

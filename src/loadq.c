@@ -159,6 +159,17 @@ unsigned fr_loadq_running(const struct fr_loadq *q)
     return q ? q->running : 0;
 }
 
+unsigned fr_loadq_busy_upto(const struct fr_loadq *q, int prio)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; q && i < q->max_jobs; i++)
+        n += q->jobs[i].pid > 0 && q->jobs[i].prio <= prio;
+    for (size_t i = 0; q && i < q->nqueue; i++)
+        n += q->queue[i].prio <= prio;
+    return n;
+}
+
 size_t fr_loadq_queued(const struct fr_loadq *q)
 {
     return q ? q->nqueue : 0;

@@ -66,6 +66,8 @@ int fr_loadq_collect(struct fr_loadq *q);
 /* Fill pfd with the workers' pipes (POLLIN). Returns how many. */
 size_t fr_loadq_pollfds(const struct fr_loadq *q, struct pollfd *pfd, size_t max);
 unsigned fr_loadq_running(const struct fr_loadq *q);
+/* Jobs running or queued whose priority is prio or better. */
+unsigned fr_loadq_busy_upto(const struct fr_loadq *q, int prio);
 size_t fr_loadq_queued(const struct fr_loadq *q);
 /* Drop the jobs not started yet (root found). Returns how many. */
 size_t fr_loadq_drop_queued(struct fr_loadq *q);

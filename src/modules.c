@@ -552,6 +552,11 @@ unsigned fr_modules_busy(const struct fr_modules *m)
     return m && m->q ? fr_loadq_running(m->q) + (unsigned)fr_loadq_queued(m->q) : 0;
 }
 
+unsigned fr_modules_busy_upto(const struct fr_modules *m, int prio)
+{
+    return m && m->q ? fr_loadq_busy_upto(m->q, prio) : 0;
+}
+
 size_t fr_modules_drop_queued(struct fr_modules *m)
 {
     return m && m->q ? fr_loadq_drop_queued(m->q) : 0;

@@ -37,5 +37,7 @@ int fr_modules_collect(struct fr_modules *m);
 size_t fr_modules_pollfds(const struct fr_modules *m, struct pollfd *pfd, size_t max);
 /* Workers running plus aliases queued. */
 unsigned fr_modules_busy(const struct fr_modules *m);
+/* The same, only aliases submitted with priority prio or better. */
+unsigned fr_modules_busy_upto(const struct fr_modules *m, int prio);
 /* Forget queued aliases not started (root found). Returns how many. */
 size_t fr_modules_drop_queued(struct fr_modules *m);

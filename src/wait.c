@@ -25,13 +25,17 @@
  * (socket overflow we did not see, a device that raced the first scan)
  * this sweep still finds the device. */
 #define SWEEP_INTERVAL 5.0
-/* After virtio_iommu binds, the kernel re-probes the devices it deferred from
- * a workqueue: the new virtio devices arrive as a burst of uevents within
- * milliseconds. The first coldplug waits for that burst to end (no event for
- * SETTLE_QUIET, at most SETTLE_MAX) so that it sees them, and the storage
- * driver behind the IOMMU loads before anything else. */
-#define SETTLE_QUIET 0.05
-#define SETTLE_MAX 0.5
+/* The first coldplug loads the drivers of the devices that are disks or
+ * hold them (FR_PRIO_DISKS: a virtio block or SCSI device, a SCSI disk)
+ * first when there are such, and holds the other devices (the PCI
+ * controllers, ahci on every q35 machine) back until those loads are
+ * through, the SCSI disks found by them included, or for at most this
+ * long. Their disks are announced before the insertion returns. Loading
+ * both at once costs more than the CPU a one-vCPU guest has to share: a
+ * module's insertion returns only when all asynchronous work in the kernel
+ * is done (async_synchronize_full), so libata's port probing behind ahci
+ * would hold back virtio_scsi's and sd_mod's. */
+#define HOLD_MAX 2.0
 /* Whole disks waiting for their probe until the uevents queued with them
  * are handled (see drain()). */
 #define PENDING_MAX 32
@@ -61,6 +65,7 @@ struct waiter {
     bool iommu_loaded;
     bool async;        /* modules load in workers (fr_modules_async()) */
     bool need_sweep;   /* events were lost */
+    bool held;         /* the first coldplug left devices for later */
     size_t npending;
     char pending[PENDING_MAX][NAME_MAX + 1];
 };
@@ -227,17 +232,23 @@ static void scan_block(struct waiter *w)
 }
 
 /* Disks first: where udev (or an earlier findroot) already did the work,
- * root is there and nothing needs loading. */
-static void sweep(struct waiter *w)
+ * root is there and nothing needs loading. first: the first sweep, which
+ * may hold devices back (HOLD_MAX). */
+static void sweep(struct waiter *w, bool first)
 {
     w->need_sweep = false;
+    w->held = false;
     scan_block(w);
     if (resolved(w) || !loading(w))
         return;
-    if (w->async)
-        (void)fr_coldplug_submit(w->r, w->m);
-    else
+    if (!w->async)
         fr_coldplug_until(w->r, w->m, coldplug_done, w);
+    else if (first && fr_modules_busy_upto(w->m, FR_PRIO_DISKS) > 0)
+        w->held = true; /* the uevents brought them: the rest waits as well */
+    else
+        (void)fr_coldplug_submit(w->r, w->m, first ? FR_PRIO_DISKS : -1, &w->held);
+    if (w->held)
+        log_debug("coldplug: the disks' drivers first, the other devices after them");
     if (!resolved(w))
         scan_block(w);
 }
@@ -346,7 +357,7 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
     struct waiter w = {
         .r = r, .spec = spec, .o = o, .m = m, .t = t, .start = now(), .found = -1,
     };
-    double next_sweep, settle_end = 0;
+    double next_sweep;
     int ret;
 
     w.deadline = o->timeout > 0 ? w.start + o->timeout : 0;
@@ -362,13 +373,15 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
     if (ret < 0)
         log_warning_errno(ret, "cannot listen to uevents, falling back to periodic scans");
 
-    if (load_iommu(&w)) {
-        settle_end = now() + SETTLE_MAX;
-        next_sweep = now() + SETTLE_QUIET;
-    } else {
-        sweep(&w);
-        next_sweep = now() + SWEEP_INTERVAL;
-    }
+    /* After virtio_iommu binds, the kernel re-probes the devices it deferred
+     * from a workqueue: the ones whose driver is in (virtio_pci's transports)
+     * bind and their virtio devices come as uevents (drained first, so that
+     * their drivers start first). The ones without a driver (an NVMe or AHCI
+     * controller) are in sysfs already: the coldplug loads theirs at once. */
+    if (load_iommu(&w))
+        drain(&w);
+    sweep(&w, true);
+    next_sweep = now() + (w.held ? HOLD_MAX : SWEEP_INTERVAL);
 
     for (;;) {
         if (resolved(&w)) {
@@ -389,12 +402,10 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
             rescan_pci(&w);
         reap(&w);
         if (tnow >= next_sweep || w.need_sweep) {
-            if (settle_end > 0)
-                log_debug("devices settled %.3f s after the IOMMU driver loaded",
-                          tnow - (settle_end - SETTLE_MAX));
-            settle_end = 0;
+            if (w.held)
+                log_debug("coldplug: the held devices after %.3f s", tnow - w.start);
             load_iommu(&w);
-            sweep(&w);
+            sweep(&w, false);
             next_sweep = now() + SWEEP_INTERVAL;
             continue;
         }
@@ -427,14 +438,12 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
          * virtio-iommu that appears as a device (no VIOT) is loaded as soon
          * as it shows up, through its modalias. */
         fr_modules_collect(m);
-        if (!(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
-            continue;
-        drain(&w);
-        if (settle_end > 0) {
-            next_sweep = now() + SETTLE_QUIET;
-            if (next_sweep > settle_end)
-                next_sweep = settle_end;
-        }
+        if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))
+            drain(&w);
+        /* The held devices once the disks' driver loads are through (the
+         * disks they announced were drained just now). */
+        if (w.held && !fr_modules_busy_upto(m, FR_PRIO_DISKS))
+            next_sweep = now();
     }
 
     reap(&w);

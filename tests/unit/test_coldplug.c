@@ -8,8 +8,12 @@ static const struct {
     int tier;
     const char *modalias;
 } order[] = {
+    /* the virtio-iommu before anything */
+    {-1, "virtio:d00000017v00001AF4"},
     /* virtio children (virtio_blk, virtio_scsi) first */
     {0, "virtio:d00000002v00001AF4"},
+    {0, "virtio:d00000008v00001AF4"},
+    {0, "virtio:d0000001Bv00001AF4"},
     /* storage devices, whatever the bus */
     {1, "scsi:t-0x00"},
     {1, "nvme:m..."},
@@ -21,6 +25,9 @@ static const struct {
     {2, "pci:v00001B36d00000007sv00000000sd00000000bc08sc05i01"},
     /* other PCI and USB devices */
     {3, "usb:v0627p0001d0000dc00dsc00dp00ic03isc01ip01in00"},
+    /* virtio devices that hold no disk: network, balloon */
+    {3, "virtio:d00000001v00001AF4"},
+    {3, "virtio:d00000005v00001AF4"},
     /* SMBus is class 0C05, not fibre channel 0C04 */
     {3, "pci:v00008086d00002930sv00001AF4sd00001100bc0Csc05i00"},
     /* hex digits in IDs are upper case: "BC" in an ID is not the class field */

@@ -22,8 +22,10 @@
 
 #define RELEASE "6.12.0-fr"
 
-/* Runs the diagnosis into a string (caller frees). */
-static char *diag(const struct fr_roots *r, const char *spec_text, struct fr_modules *m,
+/* Runs the diagnosis into a string (caller frees). Not inlined: GCC 12 at
+ * -O2 takes the returned memstream buffer for the local pointer to it
+ * (-Wdangling-pointer false positive). */
+__attribute__((noinline)) static char *diag(const struct fr_roots *r, const char *spec_text, struct fr_modules *m,
                   struct fr_devtab *t, bool json, int *ret)
 {
     struct fr_spec spec;

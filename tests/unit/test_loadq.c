@@ -228,7 +228,14 @@ static void test_start_order(void)
     const int p[] = {20, 40, 10, 20};
     q = run(1, a, p);
     CHECK_INT(fr_loadq_running(q), 1);
+    /* Running or queued, by priority: slow1 and fast3 (20), fast2 (10). */
+    CHECK_INT(fr_loadq_busy_upto(q, 9), 0);
+    CHECK_INT(fr_loadq_busy_upto(q, 10), 1);
+    CHECK_INT(fr_loadq_busy_upto(q, 20), 3);
+    CHECK_INT(fr_loadq_busy_upto(q, 40), 4);
+    CHECK_INT(fr_loadq_busy_upto(NULL, 40), 0);
     finish(q);
+    CHECK_INT(fr_loadq_busy_upto(q, 40), 0);
     CHECK(pos('E', "slow1") >= 0 && pos('E', "slow1") < pos('S', "fast2"));
     CHECK(pos('S', "fast2") >= 0 && pos('S', "fast2") < pos('S', "fast3"));
     CHECK(pos('S', "fast3") >= 0 && pos('S', "fast3") < pos('S', "fast1"));

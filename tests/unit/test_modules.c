@@ -316,21 +316,20 @@ static void test_compressed(void)
     kmod_unref(ctx);
 }
 
-static int collect(const char *syspath, const char *modalias, const char *driver, void *data)
+static int collect(const char *syspath, const char *modalias, void *data)
 {
     char *out = data;
     const char *name = strrchr(syspath, '/');
 
-    snprintf(out + strlen(out), 1024 - strlen(out), "%s=%s[%s];", name ? name + 1 : syspath,
-             modalias, driver);
+    snprintf(out + strlen(out), 1024 - strlen(out), "%s=%s;", name ? name + 1 : syspath,
+             modalias);
     return 0;
 }
 
-static int stop_early(const char *syspath, const char *modalias, const char *driver, void *data)
+static int stop_early(const char *syspath, const char *modalias, void *data)
 {
     (void)syspath;
     (void)modalias;
-    (void)driver;
     (*(int *)data)++;
     return 7;
 }
@@ -402,24 +401,69 @@ static void test_coldplug(void)
     }
     /* No sysfs at all: nothing to do, no error. */
     CHECK_INT(fr_coldplug(r, m), 0);
-    CHECK_INT(fr_foreach_modalias_device(r, collect, seen), 0);
+    CHECK_INT(fr_foreach_driverless_device(r, collect, seen), 0);
     CHECK_STR(seen, "");
 
     make_sysfs();
-    CHECK_INT(fr_foreach_modalias_device(r, collect, seen), 0);
-    CHECK_STR(seen, "0000:00:02.0=pci:v00001AF4d00001042sv00001AF4sd00000002bc01sc00i00[virtio-pci];"
-                    "0000:00:03.0=pci:v00001AF4d00001057sv00001AF4sd00001100bc08sc06i00[virtio-pci];"
-                    "fr-fake=virtio:d00000099v00001AF4[];"
-                    "virtio0=virtio:d00000017v00001AF4[];"
-                    "virtio1=virtio:d00000002v00001AF4[virtio_blk];");
-    CHECK_INT(fr_foreach_modalias_device(r, stop_early, &calls), 7);
+    CHECK_INT(fr_foreach_driverless_device(r, collect, seen), 0);
+    /* Only the driverless ones: the PCI functions and virtio1 are bound. */
+    CHECK_STR(seen, "fr-fake=virtio:d00000099v00001AF4;"
+                    "virtio0=virtio:d00000017v00001AF4;");
+    CHECK_INT(fr_foreach_driverless_device(r, stop_early, &calls), 7);
     CHECK_INT(calls, 1);
-    CHECK_INT(fr_foreach_modalias_device(r, NULL, NULL), -EINVAL);
+    CHECK_INT(fr_foreach_driverless_device(r, NULL, NULL), -EINVAL);
     CHECK_INT(fr_coldplug(r, NULL), -EINVAL);
 
     fr_modules_free(m);
     /* virtio-iommu, fr_test_core and fr_test_hba. */
     coldplug_dry_run(3);
+}
+
+/* The first coldplug: with a virtio block device without its driver, only
+ * the first tier is handed over (the IOMMU and virtio_blk here), the rest
+ * is held for the next call. */
+static void test_coldplug_first(void)
+{
+    struct fr_modules *m = setup();
+    bool held = false;
+
+    if (!m || !host_hidden(false)) {
+        fr_modules_free(m);
+        return;
+    }
+    make_sysfs();
+    fx_unlink("sys/devices/pci0000:00/0000:00:02.0/virtio1/driver");
+    fx_capture_begin();
+    int k = fr_coldplug_submit(&roots, m, FR_PRIO_DISKS, &held);
+    char *log = fx_capture_end();
+    CHECK_INT(k, 2);
+    CHECK(held);
+    CHECK(strstr(log, "would load virtio_iommu (for virtio:d00000017v00001AF4)") != NULL);
+    CHECK(strstr(log, "would load virtio_blk (for virtio:d00000002v00001AF4)") != NULL);
+    CHECK(strstr(log, "fr_test_hba") == NULL);
+    /* Then the rest; what was handed over is not again. */
+    fx_capture_begin();
+    k = fr_coldplug_submit(&roots, m, -1, &held);
+    log = fx_capture_end();
+    CHECK_INT(k, 3);
+    CHECK(!held);
+    CHECK(strstr(log, "would load fr_test_hba (for virtio:d00000099v00001AF4)") != NULL);
+    CHECK(strstr(log, "virtio_blk") == NULL);
+    /* Nothing of the first tier there: everything at once, nothing held. */
+    fr_modules_free(m);
+    m = setup();
+    fx_link("../../../../../bus/virtio/drivers/virtio_blk",
+            "sys/devices/pci0000:00/0000:00:02.0/virtio1/driver");
+    fx_link("../../../../../bus/virtio/drivers/virtio_iommu",
+            "sys/devices/pci0000:00/0000:00:03.0/virtio0/driver");
+    fx_capture_begin();
+    k = fr_coldplug_submit(&roots, m, FR_PRIO_DISKS, &held);
+    log = fx_capture_end();
+    CHECK_INT(k, 1);
+    CHECK(!held);
+    CHECK(strstr(log, "would load fr_test_hba (for virtio:d00000099v00001AF4)") != NULL);
+    CHECK_INT(fr_coldplug_submit(&roots, NULL, FR_PRIO_DISKS, &held), -EINVAL);
+    fr_modules_free(m);
 }
 
 /* The same with virtio_iommu loaded (by the fixture's account): two. */
@@ -439,7 +483,7 @@ __attribute__((unused)) static void test_coldplug_iommu_loaded(void)
  * without it (static) leaves them out instead of skipping them. */
 static const struct check_case cases[] = {
     CASE(new),     CASE(compressed), CASE(lookup), CASE(dry_run),
-    CASE(many),    CASE(coldplug),
+    CASE(many),    CASE(coldplug), CASE(coldplug_first),
 #ifndef FR_NO_SYSTRAP
     CASE(dry_run_loaded), CASE(trap), CASE(coldplug_iommu_loaded),
 #endif
