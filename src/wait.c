@@ -401,9 +401,13 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
         if (o->rescan && !w.rescanned && tnow - w.start >= o->rescan_grace)
             rescan_pci(&w);
         reap(&w);
-        if (tnow >= next_sweep || w.need_sweep) {
+        /* The held devices once the disks' driver loads are through: the
+         * disks they announced were drained on the way here. */
+        bool through = w.held && !fr_modules_busy_upto(m, FR_PRIO_DISKS);
+        if (tnow >= next_sweep || w.need_sweep || through) {
             if (w.held)
-                log_debug("coldplug: the held devices after %.3f s", tnow - w.start);
+                log_debug("coldplug: the held devices after %.3f s (%s)", tnow - w.start,
+                          through ? "the disks' drivers are in" : "held long enough");
             load_iommu(&w);
             sweep(&w, false);
             next_sweep = now() + SWEEP_INTERVAL;
@@ -440,10 +444,6 @@ int fr_wait(const struct fr_roots *r, const struct fr_spec *spec, const struct f
         fr_modules_collect(m);
         if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))
             drain(&w);
-        /* The held devices once the disks' driver loads are through (the
-         * disks they announced were drained just now). */
-        if (w.held && !fr_modules_busy_upto(m, FR_PRIO_DISKS))
-            next_sweep = now();
     }
 
     reap(&w);
